@@ -3,10 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import anyio
 
 from clockodo_mcp import __version__
+from clockodo_mcp.server.config import ConfigError, ServerConfig, config_from_env, parse_toolsets
+
+if TYPE_CHECKING:
+    from clockodo_mcp.server.runtime import Runtime
+
+logger = logging.getLogger("clockodo_mcp")
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--demo", action="store_true", help="use the built-in fake Clockodo with the demo company")
+    parser.add_argument("--read-only", action="store_true", default=None, help="expose only read-only tools")
+    parser.add_argument("--toolsets", help="comma-separated: core,time,billing,projects,people (default all)")
+    parser.add_argument("--timezone", help="account time zone override, e.g. Europe/Berlin")
+    parser.add_argument("--currency", help="currency override, e.g. EUR")
+    parser.add_argument("--confirm", choices=["token", "elicit", "auto"], help="how writes are confirmed")
+    parser.add_argument("--base-url", help="Clockodo API base URL (default https://my.clockodo.com/api)")
+    parser.add_argument("--api-user", help="Clockodo login e-mail (prefer the keyring or CLOCKODO_API_USER)")
+    parser.add_argument("--api-key", help="Clockodo API key (visible in the process list: prefer the keyring)")
+    parser.add_argument("--audit-log", type=Path, help="audit log path (default: CLOCKODO_MCP_AUDIT_LOG or data dir)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,15 +42,240 @@ def build_parser() -> argparse.ArgumentParser:
         description="An MCP server for Clockodo: read, change and monitor time tracking and billing.",
     )
     parser.add_argument("--version", action="version", version=f"clockodo-mcp {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (to stderr)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the MCP server (stdio, sse or http)")
+    serve.add_argument("--transport", choices=["stdio", "sse", "http"], default="stdio")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--allowed-hosts", default="", help="comma-separated Host values allowed beyond loopback")
+    serve.add_argument("--auth-token", help="bearer token required on HTTP (or CLOCKODO_MCP_HTTP_TOKEN)")
+    _add_server_options(serve)
+
+    demo = sub.add_parser("demo", help="try it: the demo company on streamable HTTP on loopback, no account needed")
+    demo.add_argument("--port", type=int, default=8765)
+    demo.add_argument("--seed", type=int, default=7)
+
+    call = sub.add_parser("call", help="call one tool in-process and print its structured result as JSON")
+    call.add_argument("tool")
+    call.add_argument("--args", default="{}", help="the tool's arguments as a JSON object")
+    _add_server_options(call)
+
+    tools = sub.add_parser("tools", help="list the tools (name, toolset, annotations)")
+    tools.add_argument("--markdown", action="store_true", help="print the README's tool table")
+
+    fake = sub.add_parser("fake-server", help="run the fake Clockodo API (for integration tests and demos)")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8800)
+    fake.add_argument("--seed", type=int, default=7)
+    fake.add_argument("--size", default="small", help="small, large (100k+ entries) or a number of entries")
+    fake.add_argument("--allow-remote", action="store_true", help="allow binding beyond loopback")
+
+    audit = sub.add_parser("audit", help="inspect the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_sub.add_parser("verify", help="check the hash chain; non-zero exit on tampering")
+    verify.add_argument("--path", type=Path, help="audit log path (default: CLOCKODO_MCP_AUDIT_LOG or data dir)")
+    tail = audit_sub.add_parser("tail", help="show the last records")
+    tail.add_argument("-n", type=int, default=20)
+    tail.add_argument("--tool", help="only records of this tool")
+    tail.add_argument("--path", type=Path)
     return parser
+
+
+def server_config(args: argparse.Namespace) -> ServerConfig:
+    """Flags → environment → keyring, as a ServerConfig (no prompt, ever)."""
+    from clockodo_mcp.credentials import resolve_credentials
+
+    overrides: dict[str, object] = {
+        "read_only": args.read_only,
+        "timezone": args.timezone,
+        "currency": args.currency,
+        "confirm": args.confirm,
+        "base_url": args.base_url,
+        "audit_path": args.audit_log,
+        "demo": bool(args.demo),
+    }
+    if args.toolsets is not None:
+        overrides["toolsets"] = parse_toolsets(args.toolsets)
+    if not args.demo:
+        credentials = resolve_credentials(args.api_user, args.api_key)
+        if credentials is not None:
+            overrides |= {
+                "api_user": credentials.api_user,
+                "api_key": credentials.api_key,
+                "credential_source": credentials.source,
+            }
+    return config_from_env(**overrides)
+
+
+def make_runtime(config: ServerConfig) -> Runtime:
+    """A Runtime for the configuration: the demo's in-process fake, or the real Clockodo."""
+    from clockodo_mcp.server.runtime import Runtime
+
+    if config.demo:
+        from clockodo_mcp.server.demo import demo_runtime
+
+        return demo_runtime(config)
+    if not config.api_user or not config.api_key:
+        raise ConfigError(
+            "No Clockodo credentials found. Run `clockodo-mcp login` (stores them in the system keyring), or set "
+            "CLOCKODO_API_USER and CLOCKODO_API_KEY, or try `clockodo-mcp serve --demo`."
+        )
+    return Runtime(config)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the server on the chosen transport."""
+    from clockodo_mcp.server.app import build_server
+    from clockodo_mcp.server.transports import http_app, security_settings, serve_http
+
+    config = server_config(args)
+    token = args.auth_token or os.environ.get("CLOCKODO_MCP_HTTP_TOKEN")
+    allowed = [h.strip() for h in args.allowed_hosts.split(",") if h.strip()]
+    if args.transport != "stdio":
+        security_settings(args.host, args.port, allowed, token)  # refuse an unsafe bind before anything starts
+    server = build_server(make_runtime(config))
+    logger.info("clockodo-mcp %s: %s, transport %s", __version__, config.describe_credentials(), args.transport)
+    if args.transport == "stdio":
+        server.run("stdio")
+        return 0
+    app = http_app(server, args.transport, host=args.host, port=args.port, allowed_hosts=allowed, auth_token=token)
+    path = "/sse" if args.transport == "sse" else "/mcp"
+    print(f"clockodo-mcp listening on http://{args.host}:{args.port}{path}", file=sys.stderr)
+    anyio.run(serve_http, app, args.host, args.port)
+    return 0
+
+
+def demo_instructions(port: int) -> str:
+    """How to connect to the running demo."""
+    url = f"http://127.0.0.1:{port}/mcp"
+    stdio = {"mcpServers": {"clockodo-demo": {"command": "clockodo-mcp", "args": ["serve", "--demo"]}}}
+    http = {"mcpServers": {"clockodo-demo": {"url": url}}}
+    return "\n".join(
+        [
+            "clockodo-mcp demo — a fake Clockodo with a demo company (Brightside Digital), no account needed.",
+            "",
+            f"  MCP endpoint (streamable HTTP): {url}",
+            "",
+            "Claude Desktop / Cursor (stdio, starts its own demo server):",
+            json.dumps(stdio, indent=2),
+            "",
+            "Clients that speak streamable HTTP (Cursor, VS Code, Claude Code):",
+            json.dumps(http, indent=2),
+            f"  Claude Code: claude mcp add --transport http clockodo-demo {url}",
+            "",
+            "MCP Inspector:",
+            f"  npx @modelcontextprotocol/inspector --cli {url} --transport http --method tools/list",
+            "",
+            "Ask: 'How many unbilled hours do we have this month and what are they worth?'",
+            "Or from the shell: clockodo-mcp call report_hours --demo --args "
+            '\'{"period": "this_month", "billing": "unbilled"}\'',
+            "",
+            "Press Ctrl+C to stop.",
+        ]
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Serve the demo company over streamable HTTP on loopback and print how to connect."""
+    from clockodo_mcp.server.app import build_server
+    from clockodo_mcp.server.demo import demo_runtime
+    from clockodo_mcp.server.transports import http_app, serve_http
+
+    config = config_from_env(demo=True, demo_seed=args.seed)
+    server = build_server(demo_runtime(config))
+    app = http_app(server, "http", host="127.0.0.1", port=args.port)
+    print(demo_instructions(args.port), flush=True)
+    try:
+        anyio.run(serve_http, app, "127.0.0.1", args.port)
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+async def call_tool(config: ServerConfig, tool: str, arguments: dict[str, object]) -> tuple[bool, object]:
+    """Call one tool through the real MCP machinery (in-memory client); (ok, structured result or message)."""
+    from mcp import Client
+
+    from clockodo_mcp.server.app import build_server
+
+    async with Client(build_server(make_runtime(config))) as client:
+        result = await client.call_tool(tool, arguments)
+    if result.is_error:
+        return False, " ".join(getattr(block, "text", "") for block in result.content)
+    return True, result.structured_content
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    """Call one tool and print its structured result as JSON."""
+    try:
+        arguments = json.loads(args.args)
+    except json.JSONDecodeError as error:
+        print(f'--args is not valid JSON ({error}). Example: --args \'{{"period": "this_month"}}\'', file=sys.stderr)
+        return 2
+    if not isinstance(arguments, dict):
+        print('--args must be a JSON object, e.g. \'{"period": "this_month"}\'', file=sys.stderr)
+        return 2
+    config = server_config(args)
+    ok, payload = anyio.run(call_tool, config, args.tool, arguments)
+    if not ok:
+        print(f"error: {payload}", file=sys.stderr)
+        return 1
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    """Print the tool registry."""
+    from clockodo_mcp.server.docs import tool_table
+
+    print(tool_table())
+    return 0
+
+
+def cmd_fake_server(args: argparse.Namespace) -> int:
+    """Run the fake Clockodo."""
+    from clockodo_mcp.fake.server import serve
+
+    size: int | str = int(args.size) if str(args.size).isdigit() else args.size
+    code: int = serve(host=args.host, port=args.port, seed=args.seed, size=size, allow_remote=args.allow_remote)
+    return code
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """audit verify | audit tail."""
+    from clockodo_mcp.audit.cli import tail_command, verify_command
+
+    if args.audit_command == "verify":
+        return verify_command(args.path)
+    return tail_command(args.path, args.n, args.tool, sys.stdout)
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+    "call": cmd_call,
+    "tools": cmd_tools,
+    "fake-server": cmd_fake_server,
+    "audit": cmd_audit,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``clockodo-mcp`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    return 0
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as error:
+        print(f"clockodo-mcp: {error}", file=sys.stderr)
+        return 2

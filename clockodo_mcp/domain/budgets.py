@@ -1,0 +1,297 @@
+"""Project budgets: how much is used, how fast it burns, when it runs out, and which projects are at risk."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import anyio
+
+from clockodo_mcp.clockodo import ClockodoClient, EntryGroup, Grouping, Project
+from clockodo_mcp.domain.hours import leaves
+from clockodo_mcp.domain.periods import local_midnight_utc
+
+BudgetUnit = Literal["hours", "money"]
+BudgetSource = Literal["own", "subprojects", "interval"]
+
+LIFETIME_YEARS_BACK = 10
+DEFAULT_BURN_WINDOW_DAYS = 28
+DEFAULT_RISK_PCT = 80.0
+DEFAULT_HORIZON_DAYS = 30
+INTERVAL_NAMES = {0: "week", 1: "month", 2: "quarter", 3: "year"}
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Hours (seconds) and revenue booked on one project."""
+
+    seconds: int = 0
+    revenue: float = 0.0
+
+    def of(self, unit: BudgetUnit) -> float:
+        """In the budget's unit: decimal hours or money."""
+        return self.revenue if unit == "money" else self.seconds / 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetStatus:
+    """One project's budget as measured against its bookings; amounts are in `unit` (hours or money)."""
+
+    project_id: int
+    unit: BudgetUnit
+    hard: bool
+    source: BudgetSource
+    amount: float | None
+    used: float
+    remaining: float | None
+    pct_used: float | None
+    exhausted: bool
+    burn_per_day: float | None
+    forecast_exhaustion: date | None
+    thresholds: tuple[int, ...]
+    breached: tuple[int, ...]
+    at_risk: bool
+    risk_reasons: tuple[str, ...]
+    note: str | None = None
+
+
+async def gather(*calls: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run calls concurrently; a failure is raised as itself, not wrapped in an ExceptionGroup (errors.py maps it)."""
+    try:
+        async with anyio.create_task_group() as group:
+            for call in calls:
+                group.start_soon(call)
+    except BaseExceptionGroup as failures:
+        first = _first_leaf(failures)
+        if isinstance(first, Exception):
+            raise first from None
+        raise
+
+
+def _first_leaf(failures: BaseExceptionGroup[BaseException]) -> BaseException:
+    error = failures.exceptions[0]
+    return _first_leaf(error) if isinstance(error, BaseExceptionGroup) else error
+
+
+def _source(project: Project) -> BudgetSource:
+    budget = project.budget
+    if budget is not None and budget.from_subprojects:
+        return "subprojects"
+    if budget is not None and budget.interval is not None:
+        return "interval"
+    return "own"
+
+
+def has_budget(project: Project) -> bool:
+    """Whether a project has a budget of any kind."""
+    budget = project.budget
+    if budget is None:
+        return False
+    return bool(budget.amount) or budget.from_subprojects or bool(budget.subprojects_budget_total)
+
+
+def forecast_exhaustion(remaining: float, burn_per_day: float, today: date) -> date | None:
+    """today + remaining ÷ daily burn (whole days, rounded down); None when nothing burns or nothing remains."""
+    if burn_per_day <= 0 or remaining <= 0:
+        return None
+    return today + timedelta(days=math.floor(remaining / burn_per_day))
+
+
+def assess(
+    project: Project,
+    lifetime: Usage,
+    window: Usage | None,
+    *,
+    today: date,
+    window_days: int = DEFAULT_BURN_WINDOW_DAYS,
+    risk_pct: float = DEFAULT_RISK_PCT,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> BudgetStatus | None:
+    """A project's budget status from its lifetime usage and its usage in the trailing window (None: no budget)."""
+    budget = project.budget
+    if budget is None or not has_budget(project):
+        return None
+    unit: BudgetUnit = "money" if budget.monetary else "hours"
+    source = _source(project)
+    used = lifetime.of(unit)
+    amount = budget.amount
+    note: str | None = None
+    if source == "subprojects":
+        amount = budget.amount or budget.subprojects_budget_total
+        note = (
+            "The budget is the sum of the subproject budgets; usage is the whole project's, "
+            "so a single subproject may be over its own budget even when the total is not."
+        )
+    burn = window.of(unit) / window_days if window is not None and window_days > 0 else None
+    if source == "interval":
+        every = INTERVAL_NAMES.get(int(budget.interval or 0), "interval")
+        note = (
+            f"A recurring budget of {amount:g} {'money' if unit == 'money' else 'hours'} per {every} "
+            "(Clockodo tracks each interval as its own subproject); usage shown is the project's whole life, so "
+            "% used, thresholds and the exhaustion forecast are not computed."
+        )
+        return BudgetStatus(
+            project_id=project.id,
+            unit=unit,
+            hard=budget.hard,
+            source=source,
+            amount=amount,
+            used=used,
+            remaining=None,
+            pct_used=None,
+            exhausted=False,
+            burn_per_day=burn,
+            forecast_exhaustion=None,
+            thresholds=tuple(budget.notification_thresholds),
+            breached=(),
+            at_risk=False,
+            risk_reasons=(),
+            note=note,
+        )
+    if not amount:
+        return BudgetStatus(
+            project_id=project.id,
+            unit=unit,
+            hard=budget.hard,
+            source=source,
+            amount=None,
+            used=used,
+            remaining=None,
+            pct_used=None,
+            exhausted=False,
+            burn_per_day=burn,
+            forecast_exhaustion=None,
+            thresholds=tuple(budget.notification_thresholds),
+            breached=(),
+            at_risk=False,
+            risk_reasons=(),
+            note=note or "The budget amount is not set.",
+        )
+    pct = used / amount * 100.0
+    remaining = amount - used
+    exhausted = used >= amount
+    forecast = None if exhausted or burn is None else forecast_exhaustion(remaining, burn, today)
+    thresholds = tuple(sorted(budget.notification_thresholds))
+    breached = tuple(t for t in thresholds if pct >= t)
+    reasons: list[str] = []
+    if exhausted:
+        reasons.append(f"budget exhausted ({pct:.0f}% used)")
+    elif pct >= risk_pct:
+        reasons.append(f"{pct:.0f}% used (≥ {risk_pct:g}%)")
+    if forecast is not None:
+        if project.deadline is not None and forecast < project.deadline:
+            reasons.append(f"forecast to run out on {forecast.isoformat()}, before the deadline {project.deadline}")
+        elif forecast <= today + timedelta(days=horizon_days):
+            reasons.append(f"forecast to run out on {forecast.isoformat()}, within {horizon_days} days")
+    return BudgetStatus(
+        project_id=project.id,
+        unit=unit,
+        hard=budget.hard,
+        source=source,
+        amount=amount,
+        used=used,
+        remaining=remaining,
+        pct_used=pct,
+        exhausted=exhausted,
+        burn_per_day=burn,
+        forecast_exhaustion=forecast,
+        thresholds=thresholds,
+        breached=breached,
+        at_risk=bool(reasons),
+        risk_reasons=tuple(reasons),
+        note=note,
+    )
+
+
+def usage_by_project(groups: Sequence[EntryGroup]) -> dict[int, Usage]:
+    """Seconds and revenue per project id from an entry-group tree whose first level is `projects_id`."""
+    totals: dict[int, Usage] = {}
+    for leaf in leaves(groups):
+        raw = leaf.keys.get(Grouping.PROJECTS_ID.value, "")
+        if not raw.isdigit() or int(raw) == 0:
+            continue
+        before = totals.get(int(raw), Usage())
+        totals[int(raw)] = Usage(before.seconds + leaf.seconds, before.revenue + leaf.revenue)
+    return totals
+
+
+def lifetime_since(projects: Iterable[Project], today: date) -> date:
+    """The earliest project start (or ten years back when a project has none): the lifetime usage window."""
+    fallback = today - timedelta(days=round(365.25 * LIFETIME_YEARS_BACK))
+    starts = [p.start_date if p.start_date is not None else fallback for p in projects]
+    return min(starts, default=fallback)
+
+
+async def project_usage(client: ClockodoClient, since: datetime, until: datetime) -> dict[int, Usage]:
+    """Hours and revenue (hard budgets included) per project in [since, until): one entry-group request."""
+    groups = await client.entry_groups.get(
+        since,
+        until,
+        grouping=[Grouping.PROJECTS_ID],
+        calc_also_revenues_for_projects_with_hard_budget=True,
+    )
+    return usage_by_project(groups)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetUsage:
+    """Usage of every project over its life and over the trailing burn window."""
+
+    lifetime: dict[int, Usage]
+    window: dict[int, Usage]
+    window_days: int
+    lifetime_since: date
+    has_window: bool = True
+
+
+async def load_budget_usage(
+    client: ClockodoClient,
+    projects: Sequence[Project],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    window_days: int = DEFAULT_BURN_WINDOW_DAYS,
+    with_window: bool = True,
+) -> BudgetUsage:
+    """Two entry-group requests (lifetime, burn window), run concurrently, for any number of projects."""
+    today = now.astimezone(tz).date()
+    since = lifetime_since(projects, today)
+    result: dict[str, dict[int, Usage]] = {"lifetime": {}, "window": {}}
+
+    async def lifetime() -> None:
+        result["lifetime"] = await project_usage(client, local_midnight_utc(since, tz), now)
+
+    async def window() -> None:
+        result["window"] = await project_usage(client, now - timedelta(days=window_days), now)
+
+    await gather(lifetime, *([window] if with_window else []))
+    return BudgetUsage(result["lifetime"], result["window"], window_days, since, with_window)
+
+
+def budget_statuses(
+    projects: Iterable[Project],
+    usage: BudgetUsage,
+    *,
+    today: date,
+    risk_pct: float = DEFAULT_RISK_PCT,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> list[BudgetStatus]:
+    """The status of every budgeted project, most used first."""
+    statuses = []
+    for project in projects:
+        status = assess(
+            project,
+            usage.lifetime.get(project.id, Usage()),
+            usage.window.get(project.id, Usage()) if usage.has_window else None,
+            today=today,
+            window_days=usage.window_days,
+            risk_pct=risk_pct,
+            horizon_days=horizon_days,
+        )
+        if status is not None:
+            statuses.append(status)
+    return sorted(statuses, key=lambda s: (-(s.pct_used if s.pct_used is not None else -1.0), s.project_id))

@@ -1,0 +1,1 @@
+"""The fake's route groups, one module per Clockodo resource family."""

@@ -1,0 +1,87 @@
+"""Server configuration: command-line flags, then environment, then keyring — never a prompt."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+DEFAULT_BASE_URL = "https://my.clockodo.com/api"
+DEFAULT_APP_NAME = "clockodo-mcp"
+DEFAULT_APP_EMAIL = ""  # empty: Clockodo's technical contact is the API user's own e-mail
+TOOLSETS = ("core", "time", "billing", "projects", "people")
+
+ConfirmMode = Literal["token", "elicit", "auto"]
+
+
+class ConfigError(ValueError):
+    """Configuration that cannot work; the message says how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything the server needs to talk to Clockodo and to behave."""
+
+    api_user: str = ""
+    api_key: str = ""
+    credential_source: str = "none"
+    base_url: str = DEFAULT_BASE_URL
+    app_name: str = DEFAULT_APP_NAME
+    app_email: str = DEFAULT_APP_EMAIL
+    language: str = "en"
+    timezone: str | None = None
+    currency: str | None = None
+    read_only: bool = False
+    toolsets: frozenset[str] = field(default_factory=lambda: frozenset(TOOLSETS))
+    demo: bool = False
+    demo_seed: int = 7
+    confirm: ConfirmMode = "auto"
+    audit_path: Path | None = None
+    cache_ttl_seconds: float = 60.0
+    token_ttl_seconds: int = 600
+
+    def describe_credentials(self) -> str:
+        """Where the credentials come from, never the key itself."""
+        if self.demo:
+            return "demo company (built-in fake Clockodo, no credentials needed)"
+        return f"{self.api_user or '(no user)'} from {self.credential_source}"
+
+
+def parse_toolsets(value: str | None) -> frozenset[str]:
+    """'billing,projects' → the named toolsets plus core; refuses unknown names."""
+    if value is None or value.strip() in ("", "all"):
+        return frozenset(TOOLSETS)
+    names = {part.strip().lower() for part in value.split(",") if part.strip()}
+    unknown = sorted(names - set(TOOLSETS))
+    if unknown:
+        raise ConfigError(f"Unknown toolset(s): {', '.join(unknown)}. Choose from: {', '.join(TOOLSETS)} (or 'all').")
+    return frozenset(names | {"core"})
+
+
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    """A boolean environment variable: 1/true/yes/on."""
+    return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object) -> ServerConfig:
+    """Build a configuration from the environment, with explicit overrides (from flags) winning."""
+    source = os.environ if env is None else env
+    values: dict[str, object] = {
+        "base_url": source.get("CLOCKODO_BASE_URL", DEFAULT_BASE_URL),
+        "app_email": source.get("CLOCKODO_MCP_CONTACT_EMAIL", DEFAULT_APP_EMAIL),
+        "language": source.get("CLOCKODO_LANGUAGE", "en"),
+        "timezone": source.get("CLOCKODO_TIMEZONE") or None,
+        "currency": source.get("CLOCKODO_CURRENCY") or None,
+        "read_only": env_flag(source, "CLOCKODO_MCP_READ_ONLY"),
+        "toolsets": parse_toolsets(source.get("CLOCKODO_MCP_TOOLSETS")),
+        "audit_path": Path(source["CLOCKODO_MCP_AUDIT_LOG"]) if source.get("CLOCKODO_MCP_AUDIT_LOG") else None,
+    }
+    if source.get("CLOCKODO_MCP_CONFIRM"):
+        mode = source["CLOCKODO_MCP_CONFIRM"]
+        if mode not in ("token", "elicit", "auto"):
+            raise ConfigError(f"CLOCKODO_MCP_CONFIRM={mode!r}: use token, elicit or auto.")
+        values["confirm"] = mode
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return ServerConfig(**values)  # type: ignore[arg-type]  # keys are ServerConfig's own field names

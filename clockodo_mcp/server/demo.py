@@ -1,0 +1,41 @@
+"""The built-in demo: the MCP server over an in-process fake Clockodo with the seeded demo company."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date, datetime
+
+import httpx
+from platformdirs import user_data_path
+
+from clockodo_mcp.fake.app import create_app
+from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
+from clockodo_mcp.server.config import ServerConfig
+from clockodo_mcp.server.runtime import Runtime, utc_now
+
+DEMO_BASE_URL = "http://demo.clockodo.invalid/api"
+
+
+def demo_config(config: ServerConfig) -> ServerConfig:
+    """The configuration pointed at the in-process fake, as the demo owner, with its own audit log."""
+    return dataclasses.replace(
+        config,
+        api_user=OWNER_EMAIL,
+        api_key=OWNER_KEY,
+        credential_source="demo",
+        base_url=DEMO_BASE_URL,
+        demo=True,
+        audit_path=config.audit_path or user_data_path("clockodo-mcp") / "demo-audit.jsonl",
+    )
+
+
+def demo_runtime(
+    config: ServerConfig,
+    *,
+    today: date | None = None,
+    now: Callable[[], datetime] = utc_now,
+) -> Runtime:
+    """A Runtime whose Clockodo is the fake, in process: no credentials, no network, no port."""
+    app = create_app(seed(seed=config.demo_seed, today=today), now=now)
+    return Runtime(demo_config(config), transport=httpx.ASGITransport(app=app), now=now)

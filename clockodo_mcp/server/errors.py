@@ -1,0 +1,79 @@
+"""Turn every failure into a `ToolError` an agent can act on; unexpected ones stay generic (details go to stderr)."""
+
+from __future__ import annotations
+
+import logging
+
+from mcp.server.mcpserver.exceptions import ToolError
+
+from clockodo_mcp.clockodo import (
+    ClockodoAuthenticationError,
+    ClockodoConflictError,
+    ClockodoError,
+    ClockodoForbiddenError,
+    ClockodoNotFoundError,
+    ClockodoRateLimitedError,
+    ClockodoServerError,
+    ClockodoTransportError,
+    ClockodoUnexpectedResponseError,
+    ClockodoValidationError,
+)
+from clockodo_mcp.domain.names import NameResolutionError
+from clockodo_mcp.domain.periods import PeriodError
+
+logger = logging.getLogger("clockodo_mcp")
+
+
+class Refused(ToolError):
+    """A deliberate refusal (bad token, stale preview, duplicate entry …): audited as `refused`."""
+
+
+def _nothing_changed(write: bool) -> str:
+    return " Nothing was changed." if write else ""
+
+
+def clockodo_message(error: ClockodoError, *, write: bool) -> str:
+    """What Clockodo's error means for the agent, and what to do next."""
+    tail = _nothing_changed(write)
+    if isinstance(error, ClockodoAuthenticationError):
+        return (
+            "Clockodo rejected the credentials (401): the API key is wrong, expired or revoked. Ask the user to run "
+            f"`clockodo-mcp login` (or fix CLOCKODO_API_USER / CLOCKODO_API_KEY) and restart the server.{tail}"
+        )
+    if isinstance(error, ClockodoForbiddenError):
+        return (
+            "Clockodo refused this (403): the Clockodo user behind this server lacks the rights. Workers can only "
+            "see and change their own entries and absences; reports about other people, rates and approvals "
+            f"need an owner or a user with the matching access rights. Detail: {error}{tail}"
+        )
+    if isinstance(error, ClockodoNotFoundError):
+        return f"Clockodo has no such record (404): {error}. Check the id with a list or lookup tool.{tail}"
+    if isinstance(error, ClockodoRateLimitedError):
+        wait = f" Retry in about {error.retry_after:.0f} s." if error.retry_after else " Retry in a minute."
+        return f"Clockodo is rate-limiting this account (429).{wait}{tail}"
+    if isinstance(error, ClockodoValidationError | ClockodoConflictError):
+        return f"Clockodo did not accept the request: {error}{tail}"
+    if isinstance(error, ClockodoServerError | ClockodoTransportError | ClockodoUnexpectedResponseError):
+        return f"Clockodo is not answering properly right now ({error}). Try again in a moment.{tail}"
+    return f"Clockodo error: {error}{tail}"
+
+
+def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[ToolError, str]:
+    """Map an exception to the ToolError the agent sees and the audit status ('rejected', 'refused', 'error')."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]  # concurrent loads (task groups) wrap the one error that matters
+    if isinstance(error, Refused):
+        return error, "refused"
+    if isinstance(error, ToolError):
+        return error, "rejected"
+    if isinstance(error, PeriodError | NameResolutionError):
+        return ToolError(f"{error}{_nothing_changed(write)}"), "rejected"
+    if isinstance(error, ClockodoError):
+        return ToolError(clockodo_message(error, write=write)), "error"
+    if isinstance(error, ValueError):
+        return ToolError(f"Invalid argument: {error}{_nothing_changed(write)}"), "rejected"
+    logger.error("Unexpected error in tool %s", tool, exc_info=error)
+    return (
+        ToolError(f"Internal error in {tool}; the details are in the server log.{_nothing_changed(write)}"),
+        "error",
+    )

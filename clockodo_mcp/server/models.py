@@ -1,0 +1,79 @@
+"""Output building blocks shared by every tool: money, hours, periods, the base with a summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from clockodo_mcp.domain.periods import Period
+
+
+class ToolOutput(BaseModel):
+    """Every tool result: a one-paragraph `summary` for people plus structured fields for follow-up calls."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str = Field(description="A short human-readable summary of the result.")
+    _audit_status: str = PrivateAttr(default="ok")
+    _audit_change: dict[str, Any] | None = PrivateAttr(default=None)
+    _audit_count: int | None = PrivateAttr(default=None)
+
+    def audited_as(self, status: str, *, change: dict[str, Any] | None = None, count: int | None = None) -> Self:
+        """Mark how the audit outcome record should describe this result."""
+        self._audit_status = status
+        self._audit_change = change
+        self._audit_count = count
+        return self
+
+    @property
+    def audit_status(self) -> str:
+        """'ok' or 'preview'."""
+        return self._audit_status
+
+    @property
+    def audit_change(self) -> dict[str, Any] | None:
+        """For applied writes: change_id, before/after and the Clockodo ids touched."""
+        return self._audit_change
+
+    @property
+    def audit_count(self) -> int | None:
+        """How many records the call returned or touched."""
+        return self._audit_count
+
+
+class Money(BaseModel):
+    """An amount of money in the account currency."""
+
+    amount: float = Field(description="Rounded to cents.")
+    currency: str = Field(description="ISO 4217 code, e.g. EUR.")
+
+    @classmethod
+    def of(cls, amount: float, currency: str) -> Money:
+        """Rounded to cents."""
+        return cls(amount=round(amount + 0.0, 2), currency=currency)
+
+
+class PeriodOut(BaseModel):
+    """The period a result covers, as resolved in the account time zone."""
+
+    label: str = Field(description="What was asked, e.g. 'this_month'.")
+    start: date = Field(description="First day, inclusive.")
+    end: date = Field(description="Last day, inclusive.")
+    timezone: str
+
+    @classmethod
+    def of(cls, period: Period) -> PeriodOut:
+        """From a resolved domain period."""
+        return cls(label=period.label, start=period.start, end=period.end, timezone=str(period.tz))
+
+
+def hours(seconds: float) -> float:
+    """Seconds as decimal hours, rounded to two places for display."""
+    return round(seconds / 3600.0, 2)
+
+
+def fmt_money(money: Money) -> str:
+    """'1,234.50 EUR'."""
+    return f"{money.amount:,.2f} {money.currency}"

@@ -1,0 +1,154 @@
+"""What a running server owns: one Clockodo client, the master-data cache, the audit log and the token keys."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import anyio
+import httpx
+
+from clockodo_mcp.audit import AuditLog, default_audit_path
+from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, User
+from clockodo_mcp.domain.masterdata import MasterData, load_master_data
+from clockodo_mcp.server.config import ConfigError, ServerConfig
+from clockodo_mcp.server.tokens import ConfirmationTokens
+
+logger = logging.getLogger("clockodo_mcp")
+
+DEFAULT_TIMEZONE = "Europe/Berlin"
+DEFAULT_CURRENCY = "EUR"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who we are in Clockodo and how the account counts time and money."""
+
+    user: User
+    timezone: ZoneInfo
+    currency: str
+    week_starts_monday: bool
+
+    @property
+    def is_owner(self) -> bool:
+        """Whether the API user is an owner (sees and manages everything)."""
+        return str(self.user.role) in ("owner", "UserRole.OWNER") or getattr(self.user.role, "value", "") == "owner"
+
+
+def utc_now() -> datetime:
+    """The current instant, aware UTC."""
+    return datetime.now(UTC)
+
+
+class Runtime:
+    """Shared state of one server process; entered by every MCP lifespan (stdio, each SSE connection, HTTP)."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        now: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        audit: AuditLog | None = None,
+        tokens: ConfirmationTokens | None = None,
+    ) -> None:
+        self.config = config
+        self.now = now
+        self._monotonic = monotonic
+        self._transport = transport
+        self.audit = audit or AuditLog(config.audit_path or default_audit_path())
+        if config.api_key:
+            self.audit.add_secret(config.api_key)  # scrubbed even from error texts
+        self.tokens = tokens or ConfirmationTokens.from_env(ttl_seconds=config.token_ttl_seconds)
+        self._client: ClockodoClient | None = None
+        self._users = 0
+        self._enter_lock = anyio.Lock()
+        self._master_lock = anyio.Lock()
+        self._master: MasterData | None = None
+        self._master_at = 0.0
+        self._account: Account | None = None
+
+    @property
+    def client(self) -> ClockodoClient:
+        """The Clockodo client (only inside the lifespan)."""
+        if self._client is None:
+            raise RuntimeError("The Clockodo client is used outside the server lifespan")
+        return self._client
+
+    async def __aenter__(self) -> Runtime:
+        async with self._enter_lock:
+            if self._users == 0:
+                if not self.config.api_user or not self.config.api_key:
+                    raise ConfigError(
+                        "No Clockodo credentials. Run `clockodo-mcp login`, or set CLOCKODO_API_USER and "
+                        "CLOCKODO_API_KEY, or try the demo with `clockodo-mcp serve --demo`."
+                    )
+                client = ClockodoClient(
+                    api_user=self.config.api_user,
+                    api_key=self.config.api_key,
+                    app_name=self.config.app_name,
+                    app_email=self.config.app_email or self.config.api_user,
+                    base_url=self.config.base_url,
+                    language=self.config.language,
+                    transport=self._transport,
+                )
+                await client.__aenter__()
+                self._client = client
+            self._users += 1
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        async with self._enter_lock:
+            self._users -= 1
+            if self._users == 0 and self._client is not None:
+                client, self._client = self._client, None
+                await client.__aexit__(exc_type, exc, tb)
+
+    async def master(self) -> MasterData:
+        """Master data, cached for `cache_ttl_seconds`; one load at a time however many calls wait."""
+        async with self._master_lock:
+            fresh = self._monotonic() - self._master_at < self.config.cache_ttl_seconds
+            if self._master is None or not fresh:
+                self._master = await load_master_data(self.client)
+                self._master_at = self._monotonic()
+            return self._master
+
+    def invalidate_master_data(self) -> None:
+        """Drop cached master data (after a write that touched it)."""
+        self._master = None
+
+    async def account(self) -> Account:
+        """The API user, the account time zone and currency (configuration overrides Clockodo)."""
+        if self._account is not None:
+            return self._account
+        user = await self.client.users.me()
+        company = None
+        try:
+            company = await self.client.users.company()
+        except ClockodoNotFoundError:
+            logger.info("Clockodo has no company aggregate; using configured or default currency")
+        zone_name = self.config.timezone or user.timezone or (company.timezone_default if company else None)
+        try:
+            zone = ZoneInfo(zone_name or DEFAULT_TIMEZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"Unknown time zone {zone_name!r}: use an IANA name such as Europe/Berlin.") from None
+        currency = self.config.currency or (company.currency if company else None) or DEFAULT_CURRENCY
+        week_monday = getattr(user, "weekstart_monday", None)
+        self._account = Account(
+            user=user,
+            timezone=zone,
+            currency=currency,
+            week_starts_monday=True if week_monday is None else bool(week_monday),
+        )
+        return self._account

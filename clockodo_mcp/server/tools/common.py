@@ -1,0 +1,94 @@
+"""What every tool does first: find the runtime, the account, the master data; resolve periods and names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from clockodo_mcp.domain.hours import Scope
+from clockodo_mcp.domain.masterdata import MasterData
+from clockodo_mcp.domain.periods import DateRange, Period, parse_period
+from clockodo_mcp.server.calls import runtime_of
+from clockodo_mcp.server.runtime import Account, Runtime
+
+PeriodArg = Annotated[
+    str | DateRange,
+    Field(
+        description=(
+            "today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, "
+            "last_year, last_N_days (e.g. last_30_days), 'YYYY-MM-DD', 'YYYY-MM', 'YYYY-Q1', 'YYYY', or "
+            '{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (inclusive), in the account time zone.'
+        )
+    ),
+]
+NameArg = Annotated[
+    str | int | None,
+    Field(description="A name (fuzzy, case-insensitive) or a numeric id. Ambiguous names are refused with candidates."),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolContext:
+    """The runtime, the account and the master data, fetched once per call."""
+
+    runtime: Runtime
+    account: Account
+    master: MasterData
+
+    @property
+    def currency(self) -> str:
+        """The account currency."""
+        return self.account.currency
+
+    def period(self, value: str | DateRange | dict[str, Any]) -> Period:
+        """Resolve a period argument in the account time zone."""
+        return parse_period(
+            value,
+            tz=self.account.timezone,
+            now=self.runtime.now(),
+            week_starts_monday=self.account.week_starts_monday,
+        )
+
+    def scope(
+        self,
+        *,
+        customer: str | int | None = None,
+        project: str | int | None = None,
+        user: str | int | None = None,
+        team: str | int | None = None,
+        service: str | int | None = None,
+    ) -> Scope:
+        """Resolve names to ids (raises NoMatch / Ambiguous)."""
+        return Scope(
+            customer_id=self.master.resolve("customer", customer).id if customer is not None else None,
+            project_id=self.master.resolve("project", project).id if project is not None else None,
+            user_id=self.master.resolve("user", user).id if user is not None else None,
+            team_id=self.master.resolve("team", team).id if team is not None else None,
+            service_id=self.master.resolve("service", service).id if service is not None else None,
+        )
+
+    def describe_scope(self, scope: Scope) -> str:
+        """'for project Phoenix, user Sarah Chen' (empty when unfiltered)."""
+        parts = []
+        if scope.customer_id is not None:
+            parts.append(f"customer {self.master.customer_name(scope.customer_id)}")
+        if scope.project_id is not None:
+            parts.append(f"project {self.master.project_name(scope.project_id)}")
+        if scope.user_id is not None:
+            parts.append(f"user {self.master.user_name(scope.user_id)}")
+        if scope.team_id is not None:
+            parts.append(f"team {self.master.team_name(scope.team_id)}")
+        if scope.service_id is not None:
+            parts.append(f"service {self.master.service_name(scope.service_id)}")
+        return (" for " + ", ".join(parts)) if parts else ""
+
+
+async def tool_context(ctx: Context[Any, Any]) -> ToolContext:
+    """Runtime, account and (cached) master data for a tool call."""
+    runtime = runtime_of(ctx)
+    account = await runtime.account()
+    master = await runtime.master()
+    return ToolContext(runtime=runtime, account=account, master=master)

@@ -1,0 +1,385 @@
+"""Project tools: list_projects, budget_status."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field
+
+from clockodo_mcp.clockodo import Project
+from clockodo_mcp.domain.budgets import (
+    DEFAULT_BURN_WINDOW_DAYS,
+    DEFAULT_RISK_PCT,
+    BudgetStatus,
+    Usage,
+    assess,
+    budget_statuses,
+    has_budget,
+    load_budget_usage,
+)
+from clockodo_mcp.domain.periods import local_today
+from clockodo_mcp.server.models import Money, ToolOutput, fmt_money, hours
+from clockodo_mcp.server.registry import tool
+from clockodo_mcp.server.tools.common import NameArg, ToolContext, tool_context
+
+T = TypeVar("T")
+
+PageArg = Annotated[int, Field(ge=1, le=100000, description="Page number, from 1.")]
+LimitArg = Annotated[int, Field(ge=1, le=200, description="Rows per page (1–200).")]
+
+
+def paginate(items: list[T], page: int, limit: int) -> tuple[list[T], int]:
+    """One page of `items` and the number of pages; asking past the last page is an error, not an empty list."""
+    total_pages = max(1, -(-len(items) // limit))
+    if page > total_pages:
+        raise ToolError(
+            f"Page {page} does not exist: there are {len(items)} row(s), {total_pages} page(s) of {limit}. "
+            f"Use page 1–{total_pages}."
+        )
+    return items[(page - 1) * limit : page * limit], total_pages
+
+
+WORKER_NOTE = (
+    "Signed in as a worker: Clockodo shows a worker only their own entries and absences and no money, so these "
+    "figures cover your own data only. Ask an owner for the company-wide view."
+)
+
+
+def visibility_note(tc: ToolContext) -> str | None:
+    """A warning when the API user is not an owner: Clockodo silently narrows what a worker sees."""
+    return None if tc.account.is_owner else WORKER_NOTE
+
+
+def with_note(summary: str, note: str | None) -> str:
+    """The summary, followed by the visibility note when there is one."""
+    return f"{summary} Note: {note}" if note else summary
+
+
+def pct(value: float | None) -> float | None:
+    """A percentage rounded to one place for display."""
+    return None if value is None else round(value, 1)
+
+
+class BudgetOut(BaseModel):
+    """A project budget and how much of it is used. Hours budgets fill the *_hours fields, money budgets *_money."""
+
+    unit: Literal["hours", "money"]
+    hard: bool = Field(description="True: a hard (fixed) budget; false: a soft target.")
+    source: Literal["own", "subprojects", "interval"] = Field(
+        description="own budget, the sum of subproject budgets, or a recurring (retainer) budget per interval."
+    )
+    amount_hours: float | None = None
+    amount_money: Money | None = None
+    used_hours: float = Field(description="Hours booked on the project over its life (always filled).")
+    used_money: Money = Field(description="Value of the work booked (rate × hours + lump sums, always filled).")
+    remaining_hours: float | None = None
+    remaining_money: Money | None = None
+    pct_used: float | None = Field(description="Used ÷ amount × 100 in the budget's unit.")
+    exhausted: bool
+    notification_thresholds: list[int] = Field(description="Percentages at which Clockodo notifies.")
+    breached_thresholds: list[int] = Field(description="Thresholds already reached.")
+    note: str | None = None
+
+
+def budget_out(status: BudgetStatus, usage: Usage, currency: str) -> BudgetOut:
+    """A domain budget status as output."""
+    money = status.unit == "money"
+
+    def in_money(value: float | None) -> Money | None:
+        return Money.of(value, currency) if money and value is not None else None
+
+    def in_hours(value: float | None) -> float | None:
+        return round(value, 2) if not money and value is not None else None
+
+    return BudgetOut(
+        unit=status.unit,
+        hard=status.hard,
+        source=status.source,
+        amount_hours=in_hours(status.amount),
+        amount_money=in_money(status.amount),
+        used_hours=hours(usage.seconds),
+        used_money=Money.of(usage.revenue, currency),
+        remaining_hours=in_hours(status.remaining),
+        remaining_money=in_money(status.remaining),
+        pct_used=pct(status.pct_used),
+        exhausted=status.exhausted,
+        notification_thresholds=list(status.thresholds),
+        breached_thresholds=list(status.breached),
+        note=status.note,
+    )
+
+
+def fmt_budget(budget: BudgetOut) -> str:
+    """'84.5 of 100 h (84.5%)' or '9,300.00 of 10,000.00 EUR (93%)'."""
+    share = f" ({budget.pct_used:g}%)" if budget.pct_used is not None else ""
+    if budget.unit == "money":
+        total = fmt_money(budget.amount_money) if budget.amount_money else "?"
+        return f"{budget.used_money.amount:,.2f} of {total}{share}"
+    total_hours = f"{budget.amount_hours:g}" if budget.amount_hours is not None else "?"
+    return f"{budget.used_hours:g} of {total_hours} h{share}"
+
+
+class ProjectOut(BaseModel):
+    """A project with its customer, state and budget."""
+
+    id: int
+    name: str
+    number: str | None
+    customer: str
+    customers_id: int
+    active: bool = Field(description="False means archived.")
+    completed: bool
+    completed_at: datetime | None
+    start_date: date | None
+    deadline: date | None
+    booked_hours: float = Field(description="Hours booked over the project's life.")
+    budget: BudgetOut | None = Field(description="Null when the project has no budget.")
+
+
+class ProjectsOut(ToolOutput):
+    """A page of projects plus totals over every matching project."""
+
+    page: int
+    limit: int
+    total_projects: int
+    total_pages: int
+    budgeted_projects: int = Field(description="Matching projects that have a budget.")
+    projects: list[ProjectOut]
+    note: str | None = None
+
+
+def _matches(
+    project: Project, customer_id: int | None, active: str, completed: bool | None, budgeted_only: bool
+) -> bool:
+    if customer_id is not None and project.customers_id != customer_id:
+        return False
+    if active != "all" and project.active != (active == "active"):
+        return False
+    if completed is not None and project.completed != completed:
+        return False
+    return not budgeted_only or has_budget(project)
+
+
+@tool(title="List projects", toolset="projects", read_only=True, destructive=False, idempotent=True)
+async def list_projects(
+    ctx: Context[Any, Any],
+    customer: NameArg = None,
+    active: Annotated[
+        Literal["active", "archived", "all"], Field(description="Active projects (default), archived ones, or all.")
+    ] = "active",
+    completed: Annotated[bool | None, Field(description="true: only completed; false: only open; omit: both.")] = None,
+    budgeted_only: Annotated[bool, Field(description="Only projects that have a budget.")] = False,
+    page: PageArg = 1,
+    limit: LimitArg = 50,
+) -> ProjectsOut:
+    """List projects with their customer, completion and budget (hours or money, hard or soft, amount, used, % used).
+
+    Use it to find a project's id, to see which projects a customer has, or for a quick budget overview, e.g.
+    list_projects(customer="Acme Corp") or list_projects(budgeted_only=true). Results are paged (`page`, `limit`)
+    and sorted by customer and project name; totals cover every matching project. For burn rates, forecasts and
+    risk use budget_status.
+    """
+    tc = await tool_context(ctx)
+    customer_id = tc.master.resolve("customer", customer).id if customer is not None else None
+    matching = [p for p in tc.master.projects.values() if _matches(p, customer_id, active, completed, budgeted_only)]
+    matching.sort(key=lambda p: (tc.master.customer_name(p.customers_id).lower(), p.name.lower(), p.id))
+    shown, total_pages = paginate(matching, page, limit)
+    now = tc.runtime.now()
+    today = local_today(now, tc.account.timezone)
+    usage = (
+        await load_budget_usage(tc.runtime.client, shown, now=now, tz=tc.account.timezone, with_window=False)
+        if shown
+        else None
+    )
+    rows = []
+    for project in shown:
+        used = usage.lifetime.get(project.id, Usage()) if usage else Usage()
+        status = assess(project, used, None, today=today)
+        rows.append(
+            ProjectOut(
+                id=project.id,
+                name=project.name,
+                number=project.number,
+                customer=tc.master.customer_name(project.customers_id),
+                customers_id=project.customers_id,
+                active=project.active,
+                completed=project.completed,
+                completed_at=project.completed_at,
+                start_date=project.start_date,
+                deadline=project.deadline,
+                booked_hours=hours(used.seconds),
+                budget=budget_out(status, used, tc.currency) if status else None,
+            )
+        )
+    budgeted = sum(1 for p in matching if has_budget(p))
+    scope = f" of customer {tc.master.customer_name(customer_id)}" if customer_id is not None else ""
+    lead = "; ".join(
+        f"{r.name} ({r.customer}" + (f", budget {fmt_budget(r.budget)}" if r.budget else "") + ")" for r in rows[:5]
+    )
+    summary = (
+        f"{len(matching)} {'' if active == 'all' else active + ' '}project(s){scope}"
+        + f", {budgeted} with a budget. Page {page} of {total_pages}"
+        + (f": {lead}" if lead else "")
+        + ("…" if len(rows) > 5 else ".")
+    )
+    note = visibility_note(tc)
+    return ProjectsOut(
+        summary=with_note(summary, note),
+        note=note,
+        page=page,
+        limit=limit,
+        total_projects=len(matching),
+        total_pages=total_pages,
+        budgeted_projects=budgeted,
+        projects=rows,
+    ).audited_as("ok", count=len(rows))
+
+
+class BudgetStatusRow(BaseModel):
+    """One budgeted project: usage, burn rate, forecast and risk."""
+
+    project_id: int
+    project: str
+    customer: str
+    customers_id: int
+    completed: bool
+    deadline: date | None
+    budget: BudgetOut
+    burn_per_day_hours: float | None = Field(description="Hours budgets: hours booked per day over the window.")
+    burn_per_day_money: Money | None = Field(description="Money budgets: value booked per day over the window.")
+    forecast_exhaustion: date | None = Field(
+        description="today + remaining ÷ daily burn; null when nothing burns or the budget is already exhausted."
+    )
+    at_risk: bool
+    risk_reasons: list[str]
+
+
+class BudgetStatusOut(ToolOutput):
+    """Budget status of every matching budgeted project (paged), with totals."""
+
+    as_of: date
+    burn_window_days: int
+    risk_pct: float
+    page: int
+    limit: int
+    total_projects: int = Field(description="Matching budgeted projects (before paging).")
+    total_pages: int
+    at_risk_projects: int = Field(description="Of all budgeted projects considered, how many are at risk.")
+    exhausted_projects: int
+    projects: list[BudgetStatusRow]
+    note: str | None = None
+
+
+def _status_row(tc: ToolContext, project: Project, status: BudgetStatus, used: Usage) -> BudgetStatusRow:
+    money = status.unit == "money"
+    burn = status.burn_per_day
+    return BudgetStatusRow(
+        project_id=project.id,
+        project=project.name,
+        customer=tc.master.customer_name(project.customers_id),
+        customers_id=project.customers_id,
+        completed=project.completed,
+        deadline=project.deadline,
+        budget=budget_out(status, used, tc.currency),
+        burn_per_day_hours=round(burn, 2) if burn is not None and not money else None,
+        burn_per_day_money=Money.of(burn, tc.currency) if burn is not None and money else None,
+        forecast_exhaustion=status.forecast_exhaustion,
+        at_risk=status.at_risk,
+        risk_reasons=list(status.risk_reasons),
+    )
+
+
+async def assess_budgets(
+    tc: ToolContext,
+    projects: list[Project],
+    *,
+    burn_window_days: int,
+    risk_pct: float,
+) -> tuple[list[tuple[Project, BudgetStatus, Usage]], date]:
+    """Budget status of the given projects (two entry-group requests however many projects)."""
+    now = tc.runtime.now()
+    today = local_today(now, tc.account.timezone)
+    budgeted = [p for p in projects if has_budget(p)]
+    if not budgeted:
+        return [], today
+    usage = await load_budget_usage(
+        tc.runtime.client, budgeted, now=now, tz=tc.account.timezone, window_days=burn_window_days
+    )
+    by_id = {p.id: p for p in budgeted}
+    statuses = budget_statuses(budgeted, usage, today=today, risk_pct=risk_pct)
+    return [(by_id[s.project_id], s, usage.lifetime.get(s.project_id, Usage())) for s in statuses], today
+
+
+@tool(title="Budget status and burn", toolset="projects", read_only=True, destructive=False, idempotent=True)
+async def budget_status(
+    ctx: Context[Any, Any],
+    project: NameArg = None,
+    customer: NameArg = None,
+    at_risk_only: Annotated[bool, Field(description="Only projects at risk (see risk_pct and the forecast).")] = False,
+    risk_pct: Annotated[
+        float, Field(ge=1, le=1000, description="A project is at risk from this % of its budget used.")
+    ] = DEFAULT_RISK_PCT,
+    burn_window_days: Annotated[
+        int, Field(ge=1, le=365, description="Trailing days the burn rate is measured over.")
+    ] = DEFAULT_BURN_WINDOW_DAYS,
+    include_completed: Annotated[bool, Field(description="Also completed and archived projects.")] = False,
+    page: PageArg = 1,
+    limit: LimitArg = 50,
+) -> BudgetStatusOut:
+    """Budget status of every budgeted project: used (hours or money), % used, burn rate, forecast exhaustion date.
+
+    Also lists the Clockodo notification thresholds already breached, and flags projects at risk: at least
+    `risk_pct` % used (default 80), or forecast to run out before their deadline or within 30 days. The burn rate is
+    what was booked per day over the last `burn_window_days` (default 28); the forecast is today + remaining ÷ daily
+    burn. Use it for "which projects are about to blow their budget?" (at_risk_only=true) or "how is the Phoenix
+    budget doing?" (project="Phoenix"). Sorted by % used, highest first; paged with totals.
+    """
+    tc = await tool_context(ctx)
+    project_id = tc.master.resolve("project", project).id if project is not None else None
+    customer_id = tc.master.resolve("customer", customer).id if customer is not None else None
+    candidates = [
+        p
+        for p in tc.master.projects.values()
+        if (project_id is None or p.id == project_id)
+        and (customer_id is None or p.customers_id == customer_id)
+        and (include_completed or project_id is not None or (p.active and not p.completed))
+    ]
+    if project_id is not None and not any(has_budget(p) for p in candidates):
+        raise ToolError(
+            f"Project {tc.master.project_name(project_id)} (id {project_id}) has no budget. Use list_projects to see "
+            "which projects have one."
+        )
+    assessed, today = await assess_budgets(tc, candidates, burn_window_days=burn_window_days, risk_pct=risk_pct)
+    at_risk = sum(1 for _, s, _ in assessed if s.at_risk)
+    exhausted = sum(1 for _, s, _ in assessed if s.exhausted)
+    selected = [a for a in assessed if a[1].at_risk] if at_risk_only else assessed
+    shown, total_pages = paginate(selected, page, limit)
+    rows = [_status_row(tc, p, s, u) for p, s, u in shown]
+    lead = "; ".join(
+        f"{r.project}: {fmt_budget(r.budget)}"
+        + (f", runs out {r.forecast_exhaustion.isoformat()}" if r.forecast_exhaustion else "")
+        for r in rows[:5]
+    )
+    summary = (
+        f"{len(assessed)} budgeted project(s): {at_risk} at risk, {exhausted} exhausted "
+        f"(risk from {risk_pct:g}% used or a forecast within 30 days / before the deadline; burn over the last "
+        f"{burn_window_days} days). Showing {len(rows)} of {len(selected)}" + (f": {lead}." if lead else ".")
+    )
+    note = visibility_note(tc)
+    return BudgetStatusOut(
+        summary=with_note(summary, note),
+        note=note,
+        as_of=today,
+        burn_window_days=burn_window_days,
+        risk_pct=risk_pct,
+        page=page,
+        limit=limit,
+        total_projects=len(selected),
+        total_pages=total_pages,
+        at_risk_projects=at_risk,
+        exhausted_projects=exhausted,
+        projects=rows,
+    ).audited_as("ok", count=len(rows))

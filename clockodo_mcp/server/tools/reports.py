@@ -1,0 +1,231 @@
+"""Monitor tools over hours and money: report_hours, unbilled_aging."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel, Field
+
+from clockodo_mcp.domain.hours import (
+    AGE_BUCKETS,
+    BillingFilter,
+    Bucket,
+    Dimension,
+    Scope,
+    hours_report,
+    unbilled_by_age,
+)
+from clockodo_mcp.domain.periods import Period
+from clockodo_mcp.server.models import Money, PeriodOut, ToolOutput, fmt_money, hours
+from clockodo_mcp.server.registry import tool
+from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, tool_context
+
+
+class HoursGroup(BaseModel):
+    """One group of a report."""
+
+    key: dict[str, str] = Field(description="The group's label per dimension, e.g. {'project': 'Phoenix'}.")
+    ids: dict[str, int | None] = Field(description="Clockodo ids per dimension (null for dates), for follow-up calls.")
+    hours: float
+    value: Money
+    blended_rate: Money | None = Field(description="value ÷ hours; null when there are no hours.")
+    hours_by_billing: dict[str, float] = Field(description="Hours split into unbilled / billed / not_billable.")
+
+
+class HoursReportOut(ToolOutput):
+    """Grouped hours and value."""
+
+    period: PeriodOut
+    group_by: list[str]
+    billing: str
+    total_hours: float = Field(description="All matching hours, not only the groups shown.")
+    total_value: Money
+    blended_rate: Money | None
+    entry_count: int | None = Field(description="Matching entries; null where Clockodo cannot count them cheaply.")
+    groups: list[HoursGroup]
+    total_groups: int = Field(description="Groups before `top` was applied.")
+    note: str | None = None
+
+
+def _money_rate(bucket: Bucket, currency: str) -> Money | None:
+    return Money.of(bucket.value / (bucket.seconds / 3600), currency) if bucket.seconds else None
+
+
+@tool(title="Report hours and value", toolset="billing", read_only=True, destructive=False, idempotent=True)
+async def report_hours(
+    period: PeriodArg,
+    ctx: Context[Any, Any],
+    group_by: Annotated[
+        list[Dimension],
+        Field(
+            min_length=1,
+            max_length=2,
+            description="One or two of project, customer, user, team, service, month, week, day (outer first).",
+        ),
+    ] = ["project"],  # noqa: B006  (pydantic copies defaults)
+    billing: Annotated[
+        BillingFilter,
+        Field(description="unbilled (billable, not yet billed), billed, not_billable, billable_any, or all."),
+    ] = "all",
+    customer: NameArg = None,
+    project: NameArg = None,
+    user: NameArg = None,
+    team: NameArg = None,
+    service: NameArg = None,
+    top: Annotated[int | None, Field(ge=1, le=500, description="Only the N groups with the highest value.")] = None,
+) -> HoursReportOut:
+    """Hours, value (hourly rate × hours, plus lump sums), entry count and blended rate, grouped and sorted by value.
+
+    Use it for questions like "how many unbilled hours do we have this month and what are they worth?"
+    (period=this_month, billing=unbilled), "top 3 projects by unbilled value" (group_by=[project], billing=unbilled,
+    top=3), "unbilled hours for Project Alpha in the last 30 days by employee" (period=last_30_days,
+    project="Project Alpha", group_by=[user], billing=unbilled) or "non-billable hours on internal projects last
+    week" (period=last_week, billing=not_billable, customer=<internal customer>). Totals always cover every group.
+    Clockodo aggregates server-side, so this is cheap even for years of data.
+    """
+    if len(set(group_by)) != len(group_by):
+        raise ToolError(f"group_by lists a dimension twice: {group_by}. Use distinct dimensions.")
+    tc = await tool_context(ctx)
+    resolved = tc.period(period)
+    scope = tc.scope(customer=customer, project=project, user=user, team=team, service=service)
+    report = await hours_report(tc.runtime.client, tc.master, resolved, group_by, billing, scope)
+    shown = report.rows[:top] if top else report.rows
+    currency = tc.currency
+    groups = [
+        HoursGroup(
+            key=row.labels,
+            ids=row.ids,
+            hours=hours(row.bucket.seconds),
+            value=Money.of(row.bucket.value, currency),
+            blended_rate=_money_rate(row.bucket, currency),
+            hours_by_billing={k: hours(v) for k, v in sorted(row.bucket.by_billing.items())},
+        )
+        for row in shown
+    ]
+    count = await _entry_count(tc, resolved, billing, scope)
+    total_value = Money.of(report.total.value, currency)
+    lead = ", ".join(f"{' / '.join(g.key.values())}: {g.hours:g} h, {fmt_money(g.value)}" for g in groups[:3])
+    summary = (
+        f"{hours(report.total.seconds):g} h worth {fmt_money(total_value)} ({billing}) in {resolved.describe()}"
+        f"{tc.describe_scope(scope)}, in {report.total_groups} group(s) by {' and '.join(group_by)}"
+        + (f". Top: {lead}." if lead else ".")
+    )
+    return HoursReportOut(
+        summary=summary,
+        period=PeriodOut.of(resolved),
+        group_by=list(group_by),
+        billing=billing,
+        total_hours=hours(report.total.seconds),
+        total_value=total_value,
+        blended_rate=_money_rate(report.total, currency),
+        entry_count=count,
+        groups=groups,
+        total_groups=report.total_groups,
+        note="Value is hourly rate × hours for every project, including hard-budget ones not yet completed.",
+    ).audited_as("ok", count=len(groups))
+
+
+async def _entry_count(tc: ToolContext, period: Period, billing: BillingFilter, scope: Scope) -> int | None:
+    """One cheap request (a 1-item page) for the number of matching entries; Clockodo can't count per team."""
+    if scope.team_id is not None:
+        return None
+    entry_filter = scope.entry_filter(billing, for_entries=True)
+    page = await tc.runtime.client.entries.page(
+        period.utc_since, period.utc_until, filter=entry_filter, items_per_page=1
+    )
+    count: int = page.paging.count_items
+    return count
+
+
+class AgingBucketOut(BaseModel):
+    """Unbilled hours and value in one age bucket."""
+
+    hours: float
+    value: Money
+
+
+class AgingRowOut(BaseModel):
+    """Unbilled work of one customer or project by age."""
+
+    id: int | None
+    name: str
+    buckets: dict[str, AgingBucketOut] = Field(description="Keys: 0-30, 31-60, 61-90, over_90 (days old).")
+    total_hours: float
+    total_value: Money
+    oldest_day: str | None
+
+
+class AgingOut(ToolOutput):
+    """Unbilled work by age."""
+
+    per: str
+    as_of: str
+    lookback_days: int
+    rows: list[AgingRowOut]
+    totals: dict[str, AgingBucketOut]
+    total_hours: float
+    total_value: Money
+
+
+@tool(title="Unbilled hours by age", toolset="billing", read_only=True, destructive=False, idempotent=True)
+async def unbilled_aging(
+    ctx: Context[Any, Any],
+    per: Annotated[
+        Literal["customer", "project"], Field(description="Group rows by customer or project.")
+    ] = "customer",
+    customer: NameArg = None,
+    project: NameArg = None,
+    lookback_days: Annotated[int, Field(ge=30, le=731, description="How far back to look for unbilled work.")] = 730,
+) -> AgingOut:
+    """Unbilled (billable, not yet billed) hours and their value in age buckets 0–30, 31–60, 61–90 and over 90 days.
+
+    Use it for "which unbilled hours are getting old?" or before invoicing. Age is counted from the day the work was
+    done. Rows are sorted by value; `oldest_day` shows the oldest unbilled day per row.
+    """
+    tc = await tool_context(ctx)
+    resolved = tc.period(f"last_{lookback_days}_days")
+    scope = tc.scope(customer=customer, project=project)
+    rows = await unbilled_by_age(tc.runtime.client, tc.master, resolved.end, per, scope, resolved)
+    currency = tc.currency
+    totals = {name: Bucket() for name, _, _ in AGE_BUCKETS}
+    grand = Bucket()
+    out_rows = []
+    for row in rows:
+        for name, bucket in row.buckets.items():
+            totals[name].seconds += bucket.seconds
+            totals[name].value += bucket.value
+        grand.seconds += row.total.seconds
+        grand.value += row.total.value
+        out_rows.append(
+            AgingRowOut(
+                id=row.id,
+                name=row.name,
+                buckets={
+                    k: AgingBucketOut(hours=hours(b.seconds), value=Money.of(b.value, currency))
+                    for k, b in row.buckets.items()
+                },
+                total_hours=hours(row.total.seconds),
+                total_value=Money.of(row.total.value, currency),
+                oldest_day=row.oldest.isoformat() if row.oldest else None,
+            )
+        )
+    totals_out = {
+        k: AgingBucketOut(hours=hours(b.seconds), value=Money.of(b.value, currency)) for k, b in totals.items()
+    }
+    old = totals_out["over_90"]
+    summary = (
+        f"{hours(grand.seconds):g} h unbilled worth {fmt_money(Money.of(grand.value, currency))} across "
+        f"{len(out_rows)} {per}(s); {old.hours:g} h ({fmt_money(old.value)}) are over 90 days old."
+    )
+    return AgingOut(
+        summary=summary,
+        per=per,
+        as_of=resolved.end.isoformat(),
+        lookback_days=lookback_days,
+        rows=out_rows,
+        totals=totals_out,
+        total_hours=hours(grand.seconds),
+        total_value=Money.of(grand.value, currency),
+    ).audited_as("ok", count=len(out_rows))

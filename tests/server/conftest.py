@@ -1,0 +1,89 @@
+"""The MCP server against the fake Clockodo (in process, through httpx.ASGITransport), at a frozen instant."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+
+from clockodo_mcp.fake.app import create_app
+from clockodo_mcp.fake.dataset import Dataset
+from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY, seed
+from clockodo_mcp.server.app import build_server
+from clockodo_mcp.server.config import ServerConfig
+from clockodo_mcp.server.runtime import Runtime
+from tests.conftest import held_open
+
+TODAY = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 16:00 in Berlin, a Tuesday
+
+
+def frozen_now() -> datetime:
+    return NOW
+
+
+@pytest.fixture
+def dataset() -> Dataset:
+    return seed(seed=7, today=TODAY)
+
+
+@pytest.fixture
+def fake_app(dataset: Dataset) -> Any:
+    return create_app(dataset, now=frozen_now)
+
+
+@pytest.fixture
+def audit_path(tmp_path: Path) -> Path:
+    return tmp_path / "audit.jsonl"
+
+
+def make_runtime(
+    fake_app: Any, audit_path: Path, *, user: str = OWNER_EMAIL, key: str = OWNER_KEY, **config: Any
+) -> Runtime:
+    settings = ServerConfig(
+        api_user=user,
+        api_key=key,
+        credential_source="test",
+        base_url="http://fake.clockodo.test/api",
+        audit_path=audit_path,
+        **config,
+    )
+    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), now=frozen_now)
+
+
+@pytest.fixture
+def runtime(fake_app: Any, audit_path: Path) -> Runtime:
+    return make_runtime(fake_app, audit_path)
+
+
+@pytest.fixture
+async def mcp_client(runtime: Runtime) -> AsyncIterator[Client]:
+    async with held_open(Client(build_server(runtime))) as client:
+        yield client
+
+
+@pytest.fixture
+async def worker_client(fake_app: Any, audit_path: Path) -> AsyncIterator[Client]:
+    runtime = make_runtime(fake_app, audit_path, user=WORKER_EMAIL, key=WORKER_KEY)
+    async with held_open(Client(build_server(runtime))) as client:
+        yield client
+
+
+async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
+    """Call a tool and return its structured result; fail the test on a tool error."""
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, result.content
+    assert isinstance(result.structured_content, dict)
+    return result.structured_content
+
+
+async def call_error(client: Client, tool: str, **arguments: Any) -> str:
+    """Call a tool that must fail and return the error text the model reads."""
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error, result.structured_content
+    return " ".join(getattr(block, "text", "") for block in result.content)
