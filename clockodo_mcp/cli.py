@@ -72,6 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--size", default="small", help="small, large (100k+ entries) or a number of entries")
     fake.add_argument("--allow-remote", action="store_true", help="allow binding beyond loopback")
 
+    login = sub.add_parser("login", help="check your Clockodo e-mail and API key and store them in the system keyring")
+    login.add_argument("--api-user", help="Clockodo login e-mail (asked for when missing); the key is always asked")
+    login.add_argument("--base-url", help="Clockodo API base URL (default https://my.clockodo.com/api)")
+
+    sub.add_parser("logout", help="remove the stored Clockodo credentials from the system keyring")
+
+    doctor = sub.add_parser("doctor", help="check configuration, credentials, connection, clock and audit log")
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    _add_server_options(doctor)
+
     audit = sub.add_parser("audit", help="inspect the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chain; non-zero exit on tampering")
@@ -166,7 +176,7 @@ def demo_instructions(port: int) -> str:
             f"  Claude Code: claude mcp add --transport http clockodo-demo {url}",
             "",
             "MCP Inspector:",
-            f"  npx @modelcontextprotocol/inspector --cli {url} --transport http --method tools/list",
+            f"  npx -y @modelcontextprotocol/inspector@0.15.0 --cli {url} --transport http --method tools/list",
             "",
             "Ask: 'How many unbilled hours do we have this month and what are they worth?'",
             "Or from the shell: clockodo-mcp call report_hours --demo --args "
@@ -222,7 +232,10 @@ def cmd_call(args: argparse.Namespace) -> int:
     if not ok:
         print(f"error: {payload}", file=sys.stderr)
         return 1
-    print(json.dumps(payload, indent=2, ensure_ascii=False))
+    try:
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
     return 0
 
 
@@ -252,12 +265,36 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return tail_command(args.path, args.n, args.tool, sys.stdout)
 
 
+def cmd_login(args: argparse.Namespace) -> int:
+    """Ask for the e-mail and API key, check them with Clockodo, store them in the keyring."""
+    from clockodo_mcp.onboarding import connection_from_env, login
+
+    return login(connection=connection_from_env(args.base_url), api_user=args.api_user)
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    """Remove the stored credentials."""
+    from clockodo_mcp.onboarding import logout
+
+    return logout()
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check everything a working server needs; non-zero exit when something is wrong."""
+    from clockodo_mcp.onboarding import doctor
+
+    return doctor(lambda: server_config(args), as_json=args.json)
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "demo": cmd_demo,
     "call": cmd_call,
     "tools": cmd_tools,
     "fake-server": cmd_fake_server,
+    "login": cmd_login,
+    "logout": cmd_logout,
+    "doctor": cmd_doctor,
     "audit": cmd_audit,
 }
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import keyring
-from keyring.errors import KeyringError, NoKeyringError
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
 
 SERVICE = "clockodo-mcp"
 USER_SLOT = "__api_user__"
@@ -37,20 +37,30 @@ def keyring_read() -> tuple[str, str] | None:
         if not user:
             return None
         key = keyring.get_password(SERVICE, user)
-    except NoKeyringError as error:
-        raise KeyringUnavailable(str(error)) from error
-    except KeyringError as error:
+    except (NoKeyringError, KeyringError) as error:
         raise KeyringUnavailable(str(error)) from error
     return (user, key) if key else None
 
 
 def keyring_store(api_user: str, api_key: str) -> None:
-    """Store the login and key in the system keyring."""
+    """Store the login and key in the system keyring (replacing another user's stored key)."""
     try:
-        keyring.set_password(SERVICE, USER_SLOT, api_user)
+        previous = keyring.get_password(SERVICE, USER_SLOT)
+        # Key first, user slot last: a failure halfway never points the user slot at a missing key.
         keyring.set_password(SERVICE, api_user, api_key)
+        keyring.set_password(SERVICE, USER_SLOT, api_user)
+        if previous and previous != api_user:
+            with contextlib.suppress(PasswordDeleteError):
+                keyring.delete_password(SERVICE, previous)
     except (NoKeyringError, KeyringError) as error:
         raise KeyringUnavailable(str(error)) from error
+
+
+def keyring_backend_name() -> str:
+    """The active keyring backend, for messages (e.g. 'macOS Keychain', 'SecretService')."""
+    backend = keyring.get_keyring()
+    name = getattr(backend, "name", "")
+    return name if isinstance(name, str) and name else type(backend).__name__
 
 
 def keyring_delete() -> bool:
@@ -60,7 +70,7 @@ def keyring_delete() -> bool:
         if not user:
             return False
         for slot in (user, USER_SLOT):
-            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            with contextlib.suppress(PasswordDeleteError):
                 keyring.delete_password(SERVICE, slot)
     except (NoKeyringError, KeyringError) as error:
         raise KeyringUnavailable(str(error)) from error

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 
+import keyring
+import pytest
+from keyring.backends import fail
+
 T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def _no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Never touch a developer's real keychain (tests that need one install an in-memory backend)."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    yield
+    keyring.set_keyring(previous)
 
 
 @asynccontextmanager

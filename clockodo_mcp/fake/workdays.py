@@ -55,18 +55,25 @@ def evaluate(day: JSON, year: int, siblings: list[JSON]) -> date | None:
 
 
 def group_days(store: Store, group_ids: set[int] | None, year: int) -> list[tuple[JSON, date]]:
-    """Nonbusiness days of the groups (all when None) that occur in `year`, by date."""
+    """Nonbusiness days of the groups (all when None) that occur in `year`, by date.
+
+    A dataset may list a recurring holiday once per year; each (group, name, date) is reported once, preferring
+    the record evaluated for `year`.
+    """
     days = [
         d for d in store.nonbusiness_days.values() if group_ids is None or d.get("nonbusiness_group_id") in group_ids
     ]
-    result: list[tuple[JSON, date]] = []
+    chosen: dict[tuple[Any, Any, date], tuple[JSON, date]] = {}
     for day in days:
         siblings = [s for s in days if s.get("nonbusiness_group_id") == day.get("nonbusiness_group_id")]
         when = evaluate(day, year, siblings)
-        if when is not None:
-            result.append((day, when))
-    result.sort(key=lambda item: (item[1], int(item[0].get("id", 0))))
-    return result
+        if when is None:
+            continue
+        key = (day.get("nonbusiness_group_id"), day.get("name"), when)
+        exact = str(day.get("evaluated_date")) == when.isoformat()
+        if key not in chosen or (exact and str(chosen[key][0].get("evaluated_date")) != when.isoformat()):
+            chosen[key] = (day, when)
+    return sorted(chosen.values(), key=lambda item: (item[1], int(item[0].get("id", 0))))
 
 
 def user_group(store: Store, users_id: int) -> int | None:

@@ -9,6 +9,7 @@ from mcp.server import MCPServer
 
 from clockodo_mcp import __version__
 from clockodo_mcp.server.calls import audited
+from clockodo_mcp.server.confirm import with_confirmation
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
 from clockodo_mcp.server.runtime import Runtime
 
@@ -28,6 +29,7 @@ Tools for one Clockodo account (time tracking and billing). How they fit togethe
   set_project_budget, set_hourly_rate, undo) are two-step: call once WITHOUT confirm_token to get a preview and
   a token, show the preview to the user, and only after the user agrees call again with the SAME arguments plus
   confirm_token. Every write can be undone with `undo(change_id)`; `list_changes` shows recent writes.
+  Where the client supports forms, the server may instead ask the human directly to confirm (elicitation).
 - Money is {amount, currency}; hours are decimal hours.
 """
 
@@ -46,6 +48,7 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
+        log_level="WARNING",  # INFO would log every Clockodo request (httpx) to stderr
     )
     chosen = (
         specs
@@ -54,7 +57,7 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
     )
     for spec in chosen:
         server.add_tool(
-            audited(spec),
+            audited(spec if spec.read_only else with_confirmation(spec)),
             name=spec.name,
             title=spec.title,
             description=spec.description,

@@ -509,6 +509,18 @@ def make_dataset() -> Dataset:
                 "day": 25,
                 "month": 12,
             },
+            # The same recurring holiday listed again for another year must not count twice.
+            {
+                "id": 6,
+                "nonbusiness_group_id": 1,
+                "type": "DISTINCT_RECURRING",
+                "name": "Christmas Day",
+                "half_day": False,
+                "surcharge_special": True,
+                "evaluated_date": "2025-12-25",
+                "day": 25,
+                "month": 12,
+            },
         ],
     )
 

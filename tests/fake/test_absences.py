@@ -7,9 +7,10 @@ from typing import Any
 import httpx
 import pytest
 
+from clockodo_mcp.fake import WORKER_EMAIL, WORKER_KEY
 from clockodo_mcp.fake.store import Store
 
-from .conftest import OWNER, SARAH, WORKER, general_error, typed_errors
+from .conftest import OWNER, SARAH, WORKER, ClientFactory, general_error, headers, typed_errors
 
 
 async def test_owner_lists_all_and_filters(owner: httpx.AsyncClient) -> None:
@@ -129,10 +130,8 @@ async def test_requester_may_withdraw_but_not_decline(sarah: httpx.AsyncClient) 
     assert withdrawn["status"] == 4
 
 
-async def test_absence_managers_may_approve(client_for: Any, owner: httpx.AsyncClient, store: Store) -> None:
+async def test_absence_managers_may_approve(client_for: ClientFactory, owner: httpx.AsyncClient, store: Store) -> None:
     store.users[SARAH]["absence_managers_id"] = [WORKER]
-    from .conftest import WORKER_EMAIL, WORKER_KEY, headers
-
     manager = client_for(headers(WORKER_EMAIL, WORKER_KEY))
     response = await manager.put("/v4/absences/2", json={"status": 2})
     assert response.status_code == 403  # the worker cannot even see Sarah's absence by id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -47,7 +47,9 @@ async def test_stop_sets_end_and_duration(sarah: httpx.AsyncClient, store: Store
     assert store.running_entry(SARAH) is None
 
 
-async def test_stop_after_more_than_a_day_truncates_to_24h(sarah: httpx.AsyncClient, store: Store, clock: list) -> None:
+async def test_stop_after_more_than_a_day_truncates_to_24h(
+    sarah: httpx.AsyncClient, store: Store, clock: list[datetime]
+) -> None:
     clock[0] = NOW + timedelta(days=2)
     body = (await sarah.delete("/v2/clock/7")).json()
     assert body["stopped_has_been_truncated"] is True
@@ -55,7 +57,7 @@ async def test_stop_after_more_than_a_day_truncates_to_24h(sarah: httpx.AsyncCli
     assert body["stopped"]["time_until"] == "2026-11-25T08:00:00Z"
 
 
-async def test_start_with_an_old_running_entry_truncates_it(sarah: httpx.AsyncClient, clock: list) -> None:
+async def test_start_with_an_old_running_entry_truncates_it(sarah: httpx.AsyncClient, clock: list[datetime]) -> None:
     clock[0] = NOW + timedelta(hours=30)
     body = (await sarah.post("/v2/clock", json={"customers_id": ACME, "services_id": DESIGN})).json()
     assert body["stopped_has_been_truncated"] is True

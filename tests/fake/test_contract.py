@@ -148,7 +148,7 @@ async def _confirmed_put(c: Clients) -> httpx.Response:
 
 
 async def _confirmed_delete(c: Clients) -> httpx.Response:
-    params = {**NOVEMBER, "filter[users_id]": WORKER}
+    params: dict[str, Any] = {**NOVEMBER, "filter[users_id]": WORKER}
     key = (await c.owner.delete("/v2/entrygroups", params=params)).json()["confirm_key"]
     return await c.owner.delete("/v2/entrygroups", params={**params, "confirm_key": key})
 

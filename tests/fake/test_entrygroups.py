@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -10,10 +12,13 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from clockodo_mcp.fake import OWNER_EMAIL, OWNER_KEY
+from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import EntryRecord
+from clockodo_mcp.fake.demo import seed
 from clockodo_mcp.fake.store import Store
 
-from .conftest import ACME, NOW, SARAH, WEBSITE, WORKER, general_error, simple_error, typed_errors
+from .conftest import ACME, NOW, SARAH, WEBSITE, WORKER, general_error, headers, simple_error, typed_errors
 
 NOVEMBER = {"time_since": "2026-11-01T00:00:00Z", "time_until": "2026-12-01T00:00:00Z"}
 ALL = {"time_since": "2026-01-01T00:00:00Z", "time_until": "2027-01-01T00:00:00Z"}
@@ -204,7 +209,7 @@ async def test_mass_edit_needs_a_new_value_and_valid_references(owner: httpx.Asy
 
 
 async def test_mass_delete_is_two_step_and_reads_the_query(owner: httpx.AsyncClient, store: Store) -> None:
-    params = {**NOVEMBER, "filter[users_id]": WORKER}
+    params: dict[str, Any] = {**NOVEMBER, "filter[users_id]": WORKER}
     preview = (await owner.request("DELETE", "/v2/entrygroups", params=params)).json()
     assert preview["affected_entries"] == 3
     done = await owner.request("DELETE", "/v2/entrygroups", params={**params, "confirm_key": preview["confirm_key"]})
@@ -225,3 +230,27 @@ async def test_worker_mass_edit_touches_only_own_entries(worker: httpx.AsyncClie
     preview = (await worker.put("/v2/entrygroups", json=change)).json()
     assert preview["affected_entries"] == len([e for e in store.entries if e.users_id == WORKER])
     assert (await worker.put("/v2/entrygroups", json={**ALL, "hourly_rate": 1})).status_code == 403
+
+
+async def test_large_company_month_aggregation_and_pages_are_fast() -> None:
+    """100,000+ entries: one month grouped two levels deep, and a page of 1,000 entries (bounds are generous)."""
+    dataset = seed(size="large", today=NOW.date())
+    assert len(dataset.entries) >= 100_000
+    app = create_app(dataset, now=lambda: NOW)
+    month = {"time_since": "2026-10-01T00:00:00Z", "time_until": "2026-11-01T00:00:00Z"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://fake/api", headers=headers(OWNER_EMAIL, OWNER_KEY)
+    ) as client:
+        timings: dict[str, list[float]] = {"groups": [], "page": []}
+        for _ in range(3):
+            started = time.perf_counter()
+            grouped = await client.get("/v2/entrygroups", params={**month, "grouping[]": ["projects_id", "users_id"]})
+            timings["groups"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            page = await client.get("/v2/entries", params={**month, "items_per_page": 1000, "enhanced_list": "true"})
+            timings["page"].append(time.perf_counter() - started)
+    assert grouped.status_code == 200
+    assert len(page.json()["entries"]) == 1000
+    assert statistics.median(timings["groups"]) < 0.25
+    assert statistics.median(timings["page"]) < 0.25

@@ -16,7 +16,7 @@ from clockodo_mcp.fake.params import format_ts, parse_date
 from clockodo_mcp.fake.rating import time_entry_seconds
 from clockodo_mcp.fake.routing import Ctx, api_route
 from clockodo_mcp.fake.store import Store
-from clockodo_mcp.fake.workdays import group_days, holidays_for, target_hours
+from clockodo_mcp.fake.workdays import group_days, holidays_for, target_hours, user_group
 
 JSON = dict[str, Any]
 # Absence type → user-report category (type 3, overtime reduction, is counted in hours instead).
@@ -48,8 +48,14 @@ _ZERO_SURCHARGES = {
 }
 
 
+_ABSENCE_KEYS = tuple(sorted(set(CATEGORIES.values())))
+
+
 def _zero_absence() -> dict[str, float]:
-    return dict.fromkeys(sorted(set(CATEGORIES.values())), 0.0)
+    return dict.fromkeys(_ABSENCE_KEYS, 0.0)
+
+
+_NO_ABSENCE = _zero_absence()
 
 
 def _visible_users(ctx: Ctx, users_ids: list[int] | None) -> list[int]:
@@ -73,12 +79,29 @@ class _YearData:
         now_ts = store.now().timestamp()
         self.seconds: dict[tuple[int, date], int] = defaultdict(int)
         self.intervals: dict[tuple[int, date], list[tuple[datetime, datetime | None]]] = defaultdict(list)
+        local_dates: dict[int, date] = {}
+        tz = store.tz
         for entry in store.window(start, end):
             if entry.type != 1:
                 continue
-            key = (entry.users_id, store.local_date(entry.time_since))
+            # Offsets are multiples of 15 minutes, so the local date is constant per quarter hour.
+            slot = int(entry.time_since.timestamp()) // 900
+            day = local_dates.get(slot)
+            if day is None:
+                day = local_dates[slot] = entry.time_since.astimezone(tz).date()
+            key = (entry.users_id, day)
             self.seconds[key] += time_entry_seconds(entry, now_ts)
             self.intervals[key].append((entry.time_since, entry.time_until))
+        self.year = year
+        self._holidays: dict[int | None, dict[date, float]] = {}
+
+    def holidays(self, store: Store, users_id: int) -> dict[date, float]:
+        """Public holidays for the user's group, computed once per group."""
+        group = user_group(store, users_id)
+        found = self._holidays.get(group)
+        if found is None:
+            found = self._holidays[group] = holidays_for(store, users_id, self.year)
+        return found
 
 
 def _absence_days(store: Store, users_id: int, year: int) -> tuple[dict[date, tuple[int, float]], dict[date, float]]:
@@ -108,21 +131,21 @@ def user_report(store: Store, user: JSON, year: int, report_type: int, data: _Ye
     """One `UserReportV1`: targets up to today, worked hours, absences, with month/week/day details."""
     uid = int(user["id"])
     today = store.local_today()
-    rows = [r for r in store.target_hours.values() if r.get("users_id") == uid]
-    holidays = holidays_for(store, uid, year)
+    rows = _RowFinder([r for r in store.target_hours.values() if r.get("users_id") == uid])
+    holidays = data.holidays(store, uid)
     absences, reductions = _absence_days(store, uid, year)
     totals = {"target": 0.0, "hours": 0.0, "reduction": 0.0, "planned": 0.0, "workdays": 0.0}
     sum_absence = _zero_absence()
-    months: dict[int, dict[int, list[JSON]]] = defaultdict(lambda: defaultdict(list))
+    months: dict[int, dict[int, list[tuple[bool, JSON]]]] = defaultdict(lambda: defaultdict(list))
     has_target = False
     day = date(year, 1, 1)
     while day.year == year:
-        row = _row_for(rows, day)
+        row = rows.at(day)
         raw = target_hours(row, day)
         has_target |= raw is not None
         off = holidays.get(day, 0.0)
         absence = absences.get(day)
-        counts = _zero_absence()
+        counts = _zero_absence() if report_type >= 3 or absence is not None else _NO_ABSENCE
         absent = 0.0
         if absence is not None and (raw or 0) > 0 and off < 1:
             kind, fraction = absence
@@ -142,6 +165,15 @@ def user_report(store: Store, user: JSON, year: int, report_type: int, data: _Ye
             totals["reduction"] += reduction
         else:
             totals["planned"] += reduction
+        if report_type < 1:
+            day += timedelta(days=1)
+            continue
+        if report_type < 3:
+            # Only month and week sums are rendered: keep what they add up.
+            light = {"date": day, "target": target, "hours": worked, "count_reduction_used": reduction}
+            months[day.month][day.isocalendar()[1]].append((past, light))
+            day += timedelta(days=1)
+            continue
         detail: JSON = {
             "date": day.isoformat(),
             "weekday": day.isoweekday(),
@@ -157,7 +189,7 @@ def user_report(store: Store, user: JSON, year: int, report_type: int, data: _Ye
         }
         if report_type >= 4:
             detail.update(_work_times(data.intervals.get((uid, day), [])))
-        months[day.month][day.isocalendar()[1]].append(detail)
+        months[day.month][day.isocalendar()[1]].append((past, detail))
         day += timedelta(days=1)
     report: JSON = {
         "users_id": uid,
@@ -176,48 +208,66 @@ def user_report(store: Store, user: JSON, year: int, report_type: int, data: _Ye
         "sum_absence": sum_absence,
         "surcharges": dict(_ZERO_SURCHARGES),
         "workdays": totals["workdays"],
-        "month_details": _months(months, report_type, today) if report_type >= 1 else None,
+        "month_details": _months(months, report_type) if report_type >= 1 else None,
     }
     return report
 
 
-def _row_for(rows: list[JSON], day: date) -> JSON | None:
-    best: JSON | None = None
-    iso = day.isoformat()
-    for row in rows:
-        since = str(row.get("date_since") or "")
-        in_force = since <= iso and (row.get("date_until") is None or iso <= str(row["date_until"]))
-        if in_force and (best is None or since > str(best.get("date_since"))):
-            best = row
-    return best
+class _RowFinder:
+    """The target-hours row in force on a day, for days visited in order (rows rarely change)."""
+
+    def __init__(self, rows: list[JSON]) -> None:
+        self.rows = [
+            (parse_date(str(r.get("date_since") or "")) or date.min, parse_date(str(r.get("date_until") or "")), r)
+            for r in rows
+        ]
+        self.rows.sort(key=lambda item: item[0])
+        self._current: tuple[date, date, JSON | None] = (date.max, date.min, None)
+
+    def at(self, day: date) -> JSON | None:
+        since, until, row = self._current
+        if since <= day <= until:
+            return row
+        best: JSON | None = None
+        start, end = date.min, date.max
+        for row_since, row_until, candidate in self.rows:
+            if row_since <= day and (row_until is None or day <= row_until):
+                best, start, end = candidate, row_since, row_until or date.max
+            elif row_since > day:
+                end = min(end, row_since - timedelta(days=1))
+        if best is None:
+            start = max((u for _, u, _ in self.rows if u is not None and u < day), default=date.min)
+            start = start + timedelta(days=1) if start != date.min else start
+        self._current = (start, end, best)
+        return best
 
 
-def _sum(details: list[JSON], key: str, today: date) -> float:
-    return float(sum(d[key] or 0.0 for d in details if date.fromisoformat(d["date"]) <= today))
+def _sum(details: list[tuple[bool, JSON]], key: str) -> float:
+    return float(sum(d[key] or 0.0 for past, d in details if past))
 
 
-def _months(months: dict[int, dict[int, list[JSON]]], report_type: int, today: date) -> list[JSON]:
+def _months(months: dict[int, dict[int, list[tuple[bool, JSON]]]], report_type: int) -> list[JSON]:
     result = []
     for nr in sorted(months):
         weeks = months[nr]
         days = [d for week in weeks.values() for d in week]
-        target, hours = _sum(days, "target", today), _sum(days, "hours", today)
-        reduction = _sum(days, "count_reduction_used", today)
+        target, hours = _sum(days, "target"), _sum(days, "hours")
+        reduction = _sum(days, "count_reduction_used")
         week_details = None
         if report_type >= 2:
             week_details = []
-            for week_nr in sorted(weeks, key=lambda w: weeks[w][0]["date"]):
+            for week_nr in sorted(weeks, key=lambda w: str(weeks[w][0][1]["date"])):
                 week_days = weeks[week_nr]
-                w_target, w_hours = _sum(week_days, "target", today), _sum(week_days, "hours", today)
+                w_target, w_hours = _sum(week_days, "target"), _sum(week_days, "hours")
                 week_details.append(
                     {
                         "nr": week_nr,
                         "sum_target": w_target,
                         "sum_hours": w_hours,
-                        "sum_reduction_used": _sum(week_days, "count_reduction_used", today),
+                        "sum_reduction_used": _sum(week_days, "count_reduction_used"),
                         "diff": w_hours - w_target,
                         "surcharges": dict(_ZERO_SURCHARGES),
-                        "day_details": week_days if report_type >= 3 else None,
+                        "day_details": [d for _, d in week_days] if report_type >= 3 else None,
                     }
                 )
         result.append(

@@ -1,5 +1,25 @@
 """Every tool module; importing this package registers all tools."""
 
-from clockodo_mcp.server.tools import alerts, people, projects, read, reports
+from clockodo_mcp.server.tools import (
+    admin_writes,
+    alerts,
+    billing_writes,
+    changes,
+    people,
+    projects,
+    read,
+    reports,
+    time_writes,
+)
 
-__all__ = ["alerts", "people", "projects", "read", "reports"]
+__all__ = [
+    "admin_writes",
+    "alerts",
+    "billing_writes",
+    "changes",
+    "people",
+    "projects",
+    "read",
+    "reports",
+    "time_writes",
+]

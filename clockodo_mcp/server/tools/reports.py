@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
@@ -90,7 +91,14 @@ async def report_hours(
     tc = await tool_context(ctx)
     resolved = tc.period(period)
     scope = tc.scope(customer=customer, project=project, user=user, team=team, service=service)
-    report = await hours_report(tc.runtime.client, tc.master, resolved, group_by, billing, scope)
+    async with anyio.create_task_group() as group:  # the two Clockodo requests run concurrently
+        counted: list[int | None] = []
+
+        async def count_entries() -> None:
+            counted.append(await _entry_count(tc, resolved, billing, scope))
+
+        group.start_soon(count_entries)
+        report = await hours_report(tc.runtime.client, tc.master, resolved, group_by, billing, scope)
     shown = report.rows[:top] if top else report.rows
     currency = tc.currency
     groups = [
@@ -104,7 +112,7 @@ async def report_hours(
         )
         for row in shown
     ]
-    count = await _entry_count(tc, resolved, billing, scope)
+    count = counted[0]
     total_value = Money.of(report.total.value, currency)
     lead = ", ".join(f"{' / '.join(g.key.values())}: {g.hours:g} h, {fmt_money(g.value)}" for g in groups[:3])
     summary = (

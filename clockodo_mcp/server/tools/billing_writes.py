@@ -1,0 +1,814 @@
+"""Billing writes behind the confirmation gate: set_billing_state (mark billed …) and set_hourly_rate, with undo."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from clockodo_mcp.clockodo import (
+    Billable,
+    BillableFilter,
+    ClockodoClient,
+    Entry,
+    EntryFilter,
+    EntryGroupChanges,
+    EntryType,
+    EntryUpdate,
+    Rate,
+)
+from clockodo_mcp.domain.invoice import (
+    BILLING_CODES,
+    BILLING_LABELS,
+    FORBIDDEN_TRANSITIONS,
+    NATURAL_PREDECESSOR,
+    BillingState,
+    InvoiceSummary,
+    entry_seconds,
+    invoice_summary,
+)
+from clockodo_mcp.domain.periods import DateRange
+from clockodo_mcp.server.calls import jsonable
+from clockodo_mcp.server.errors import Refused
+from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
+from clockodo_mcp.server.models import Money, fmt_money, hours
+from clockodo_mcp.server.registry import tool
+from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, tool_context
+from clockodo_mcp.server.undo import register_undo
+
+ConfirmArg = Annotated[
+    str | None,
+    Field(description="Omit it to get a preview and a token; pass that token back with the SAME arguments to apply."),
+]
+MAX_RATE = 99_999_999.99
+PAGE_SIZE = 1000
+RATE_CRITERIA = ("customer_ids", "project_ids", "service_ids", "user_ids")
+_FILTER_KEYS = ("customers_id", "projects_id", "users_id", "services_id")
+
+
+# -- shared helpers ----------------------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _money(amount: float, tc: ToolContext) -> dict[str, Any]:
+    return Money.of(amount, tc.currency).model_dump()
+
+
+def _entry_filter(ids: Mapping[str, int | None], billable: int) -> EntryFilter:
+    """The stored selection (customer/project/user/service ids) restricted to one billing state."""
+    chosen = {key: ids.get(key) for key in _FILTER_KEYS if ids.get(key) is not None}
+    return EntryFilter(**chosen, billable=BillableFilter(billable))
+
+
+async def _select(client: ClockodoClient, since: datetime, until: datetime, entry_filter: EntryFilter) -> list[Entry]:
+    """Every matching entry, with revenue (hard budgets included) so the summary can be priced."""
+    return [
+        entry
+        async for entry in client.entries.iter(
+            since,
+            until,
+            filter=entry_filter,
+            enhanced_list=True,
+            calc_also_revenues_for_projects_with_hard_budget=True,
+            items_per_page=PAGE_SIZE,
+        )
+    ]
+
+
+def _prices(tc: ToolContext) -> dict[int, float]:
+    return {sid: float(s.price) for sid, s in tc.master.lump_sum_services.items()}
+
+
+def invoice_out(summary: InvoiceSummary, tc: ToolContext) -> dict[str, Any]:
+    """An invoice summary for the agent: a line per project and employee, totals, entry count."""
+    master = tc.master
+    lines = [
+        {
+            "customer": master.customer_name(line.customer_id),
+            "project": master.project_name(line.project_id),
+            "project_id": line.project_id,
+            "user": master.user_name(line.user_id),
+            "user_id": line.user_id,
+            "hours": hours(line.seconds),
+            "rate": _money(line.rate, tc) if line.rate is not None else None,
+            "value": _money(line.value, tc),
+            "entries": line.entries,
+        }
+        for line in summary.lines
+    ]
+    tz = tc.account.timezone
+    return {
+        "lines": lines,
+        "total_hours": hours(summary.seconds),
+        "total_value": _money(summary.value, tc),
+        "blended_rate": _money(summary.value / summary.hours, tc) if summary.seconds else None,
+        "entry_count": summary.entries,
+        "first_day": summary.first.astimezone(tz).date().isoformat() if summary.first else None,
+        "last_day": summary.last.astimezone(tz).date().isoformat() if summary.last else None,
+    }
+
+
+async def _mass_edit(
+    client: ClockodoClient,
+    since: datetime,
+    until: datetime,
+    changes: EntryGroupChanges,
+    entry_filter: EntryFilter,
+    expected: int,
+) -> int:
+    """Clockodo's two-step mass edit; the confirm_key never leaves this function (nor reaches the audit log)."""
+    step = await client.entry_groups.preview_update(since, until, changes, filter=entry_filter)
+    if step.affected_entries != expected:
+        raise Refused(
+            f"Clockodo would change {step.affected_entries} entries, but {expected} were selected: the entries are "
+            "changing right now. Nothing was changed. Run the tool again without confirm_token for a fresh preview."
+        )
+    return await client.entry_groups.confirm_update(since, until, changes, step.confirm_key, filter=entry_filter)
+
+
+# -- set_billing_state ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The entries a billing change covers, split where a running timer starts.
+
+    Clockodo's mass edit cannot skip a running entry, so it runs on [since, cut) — everything before the first
+    running entry — and the finished entries from `cut` on are changed one by one.
+    """
+
+    since: datetime
+    cut: datetime
+    until: datetime
+    bulk: tuple[Entry, ...]
+    tail: tuple[Entry, ...]
+    running: tuple[Entry, ...]
+
+    @property
+    def done(self) -> tuple[Entry, ...]:
+        """Every finished entry that will change."""
+        return self.bulk + self.tail
+
+
+def split_selection(entries: Sequence[Entry], since: datetime, until: datetime) -> Selection:
+    """Finished entries before the first running one (mass edit), after it (one by one), and the running ones."""
+    running = tuple(e for e in entries if e.is_running)
+    cut = max(since, min((e.time_since for e in running), default=until))
+    done = [e for e in entries if not e.is_running]
+    return Selection(
+        since=since,
+        cut=cut,
+        until=until,
+        bulk=tuple(e for e in done if e.time_since < cut),
+        tail=tuple(e for e in done if e.time_since >= cut),
+        running=running,
+    )
+
+
+async def _change_billing(
+    client: ClockodoClient,
+    selection: Selection,
+    ids: Mapping[str, int | None],
+    from_code: int,
+    to_code: int,
+    *,
+    bulk_by_mass_edit: bool = True,
+) -> int:
+    """Move the selection from one billing state to another; returns how many entries changed."""
+    changed = 0
+    one_by_one = list(selection.tail)
+    if selection.bulk and bulk_by_mass_edit:
+        changed += await _mass_edit(
+            client,
+            selection.since,
+            selection.cut,
+            EntryGroupChanges(billable=Billable(to_code)),
+            _entry_filter(ids, from_code),
+            len(selection.bulk),
+        )
+    else:
+        one_by_one = list(selection.bulk) + one_by_one
+    for entry in one_by_one:
+        await client.entries.update(entry.id, EntryUpdate(billable=Billable(to_code)))
+        changed += 1
+    return changed
+
+
+async def _billing_read_back(
+    tc: ToolContext, selection: Selection, ids: Mapping[str, int | None], to_code: int
+) -> dict[str, Any]:
+    wanted = {e.id for e in selection.done}
+    now_in_state = [
+        e
+        for e in await _select(tc.runtime.client, selection.since, selection.until, _entry_filter(ids, to_code))
+        if e.id in wanted
+    ]
+    missing = sorted(wanted - {e.id for e in now_in_state})
+    return {
+        "billing": BILLING_LABELS[to_code],
+        "entries": len(now_in_state),
+        "verified": not missing,
+        "not_changed_ids": missing[:50],
+        "invoice": invoice_out(invoice_summary(now_in_state, _prices(tc)), tc),
+    }
+
+
+def _billing_undo(selection: Selection, ids: Mapping[str, int | None], from_code: int, to_code: int) -> dict[str, Any]:
+    return {
+        "kind": "billing_state",
+        "since": _iso(selection.since),
+        "cut": _iso(selection.cut),
+        "until": _iso(selection.until),
+        "filter": {k: v for k, v in ids.items() if v is not None},
+        "from": from_code,
+        "to": to_code,
+        "bulk_ids": sorted(e.id for e in selection.bulk),
+        "tail_ids": sorted(e.id for e in selection.tail),
+    }
+
+
+def _running_note(selection: Selection, tc: ToolContext) -> list[str]:
+    return [
+        f"Left out: the running timer of {tc.master.user_name(e.users_id)} (entry {e.id}, started "
+        f"{e.time_since.astimezone(tc.account.timezone):%Y-%m-%d %H:%M}) — only finished work changes state."
+        for e in selection.running
+    ]
+
+
+@tool(title="Set billing state (mark billed)", toolset="billing", read_only=False, destructive=True, idempotent=True)
+async def set_billing_state(
+    period: PeriodArg,
+    to_state: Annotated[
+        BillingState, Field(description="The new state: billed, unbilled (billable, not yet billed) or not_billable.")
+    ],
+    ctx: Context[Any, Any],
+    customer: NameArg = None,
+    project: NameArg = None,
+    user: NameArg = None,
+    service: NameArg = None,
+    from_state: Annotated[
+        BillingState | None,
+        Field(
+            description="Only entries in this state change. Default: unbilled for billed and not_billable, "
+            "billed for unbilled."
+        ),
+    ] = None,
+    confirm_token: ConfirmArg = None,
+) -> WriteOut:
+    """Change the billing state of the finished entries of a period (e.g. mark as billed), with an invoice summary.
+
+    Use it for "mark all completed hours for Client XYZ as billed and give me an invoice summary"
+    (period="this_month", customer="Client XYZ", to_state="billed"), or to un-bill (to_state="unbilled") or to make
+    unbilled work not billable. Filters: customer, project, user, service (names or ids). Running timers are left
+    out. Two steps: call it WITHOUT confirm_token first — nothing changes; you get the invoice summary (a line per
+    project and employee with hours, blended rate and value; totals; entry count) and a confirm_token. Show it to
+    the user; if they agree, call again with the SAME arguments plus confirm_token. The result is the same summary,
+    applied, with a change_id for undo. Billed entries cannot become not_billable in one step.
+    """
+    if from_state is None:
+        from_state = NATURAL_PREDECESSOR[to_state]
+    if from_state == to_state:
+        raise ToolError(
+            f"from_state and to_state are both {to_state}: that changes nothing. Nothing was changed. Pick the state "
+            "the entries are in now as from_state."
+        )
+    forbidden = FORBIDDEN_TRANSITIONS.get((from_state, to_state))
+    if forbidden:
+        raise ToolError(f"{forbidden} Nothing was changed.")
+    tc = await tool_context(ctx)
+    arguments = {
+        "period": jsonable(period),
+        "to_state": to_state,
+        "from_state": from_state,
+        "customer": customer,
+        "project": project,
+        "user": user,
+        "service": service,
+    }
+    from_code, to_code = BILLING_CODES[from_state], BILLING_CODES[to_state]
+
+    async def plan() -> Plan:
+        resolved = tc.period(period)
+        scope = tc.scope(customer=customer, project=project, user=user, service=service)
+        ids: dict[str, int | None] = {
+            "customers_id": scope.customer_id,
+            "projects_id": scope.project_id,
+            "users_id": scope.user_id,
+            "services_id": scope.service_id,
+        }
+        client = tc.runtime.client
+        listed = await _select(client, resolved.utc_since, resolved.utc_until, _entry_filter(ids, from_code))
+        selection = split_selection(listed, resolved.utc_since, resolved.utc_until)
+        where = f"{resolved.describe()}{tc.describe_scope(scope)}"
+        if not selection.done:
+            raise ToolError(
+                f"No finished {from_state} entries in {where}. Nothing was changed. Check the period and filters "
+                "(report_hours or list_entries show what is there), or set from_state."
+            )
+        affected = None
+        if selection.bulk:
+            step = await client.entry_groups.preview_update(
+                selection.since,
+                selection.cut,
+                EntryGroupChanges(billable=Billable(to_code)),
+                filter=_entry_filter(ids, from_code),
+            )
+            affected = step.affected_entries  # its confirm_key is dropped here: apply asks for a fresh one
+        summary = invoice_summary(selection.done, _prices(tc))
+        invoice = invoice_out(summary, tc)
+        warnings = _running_note(selection, tc)
+        if affected is not None and affected != len(selection.bulk):
+            warnings.append(
+                f"Clockodo counts {affected} entries for the mass edit, the listing {len(selection.bulk)}: confirming "
+                "will be refused unless they agree."
+            )
+        preview = {
+            "period": {"start": resolved.start.isoformat(), "end": resolved.end.isoformat(), "label": resolved.label},
+            "filters": tc.describe_scope(scope).removeprefix(" for ") or "none",
+            "billing": f"{from_state} → {to_state}",
+            "invoice": invoice,
+            "clockodo_affected_entries": affected,
+            "changed_one_by_one": len(selection.tail),
+            "running_left_out": [e.id for e in selection.running],
+        }
+        target = {
+            "ids": sorted(e.id for e in selection.done),
+            "total_seconds": summary.seconds,
+            "total_value": summary.value,
+            "affected": affected,
+        }
+        value = fmt_money(Money.of(summary.value, tc.currency))
+
+        async def apply() -> Applied:
+            await _change_billing(client, selection, ids, from_code, to_code)
+            after = await _billing_read_back(tc, selection, ids, to_code)
+            return Applied(
+                after=after,
+                ids={"entries": sorted(e.id for e in selection.done)},
+                undo=_billing_undo(selection, ids, from_code, to_code),
+                summary=f"{after['entries']} entries ({hours(summary.seconds):g} h, {value}) in {where} are now "
+                f"{to_state}.",
+            )
+
+        return Plan(
+            summary=f"{summary.entries} {from_state} entries ({hours(summary.seconds):g} h, {value}) in {where} "
+            f"would become {to_state}.",
+            preview=preview,
+            target=target,
+            before={"billing": from_state, "entries": summary.entries, "invoice": invoice},
+            apply=apply,
+            warnings=warnings,
+        )
+
+    return await run_gated(tc.runtime, "set_billing_state", arguments, confirm_token, plan)
+
+
+@register_undo("billing_state")
+async def undo_billing_state(tc: ToolContext, change: dict[str, Any]) -> Plan:
+    """Move exactly the entries a billing change touched back to their old state; refuse if any changed since."""
+    spec: dict[str, Any] = change["undo"]
+    from_code, to_code = int(spec["from"]), int(spec["to"])
+    ids: dict[str, int | None] = dict(spec["filter"])
+    since, cut, until = _moment(spec["since"]), _moment(spec["cut"]), _moment(spec["until"])
+    bulk_ids, tail_ids = set(spec["bulk_ids"]), set(spec["tail_ids"])
+    wanted = bulk_ids | tail_ids
+    client = tc.runtime.client
+    current = await _select(client, since, until, _entry_filter(ids, to_code))
+    present = {e.id: e for e in current}
+    gone = sorted(wanted - present.keys())
+    if gone:
+        raise Refused(
+            f"Cannot undo: {len(gone)} of the {len(wanted)} entries are no longer {BILLING_LABELS[to_code]} or were "
+            f"moved or deleted since (e.g. ids {gone[:10]}): the target changed since. Nothing was changed. Use "
+            "set_billing_state for the entries that should change."
+        )
+    # A mass edit is only safe if the window still selects exactly the entries we changed.
+    window = {e.id for e in current if e.time_since < cut}
+    by_mass_edit = bool(bulk_ids) and window == bulk_ids
+    mine = [present[i] for i in sorted(wanted)]
+    selection = Selection(
+        since=since,
+        cut=cut,
+        until=until,
+        bulk=tuple(present[i] for i in sorted(bulk_ids)),
+        tail=tuple(present[i] for i in sorted(tail_ids)),
+        running=(),
+    )
+    summary = invoice_summary(mine, _prices(tc))
+    invoice = invoice_out(summary, tc)
+    from_label, to_label = BILLING_LABELS[from_code], BILLING_LABELS[to_code]
+
+    async def apply() -> Applied:
+        await _change_billing(client, selection, ids, to_code, from_code, bulk_by_mass_edit=by_mass_edit)
+        after = await _billing_read_back(tc, selection, ids, from_code)
+        return Applied(
+            after=after,
+            ids={"entries": sorted(wanted)},
+            undo=_billing_undo(selection, ids, to_code, from_code),
+            summary=f"{after['entries']} entries are {from_label} again.",
+        )
+
+    return Plan(
+        summary=f"{len(wanted)} entries ({hours(summary.seconds):g} h) would go back from {to_label} to {from_label}.",
+        preview={"billing": f"{to_label} → {from_label}", "invoice": invoice, "entries": len(wanted)},
+        target={"ids": sorted(wanted), "billing": to_code},
+        before={"billing": to_label, "entries": len(wanted)},
+        apply=apply,
+    )
+
+
+# -- set_hourly_rate -----------------------------------------------------------------------------------------------
+
+
+def _criteria_of(rule: Rate) -> dict[str, list[int]]:
+    return {name: sorted(getattr(rule, name) or []) for name in RATE_CRITERIA}
+
+
+def find_rule(rules: Sequence[Rate], criteria: Mapping[str, Sequence[int]]) -> Rate | None:
+    """The rule with exactly these criteria (Clockodo allows only one)."""
+    wanted = {name: sorted(criteria.get(name) or []) for name in RATE_CRITERIA}
+    return next((rule for rule in rules if _criteria_of(rule) == wanted), None)
+
+
+def _describe_criteria(criteria: Mapping[str, Sequence[int]], tc: ToolContext) -> str:
+    master = tc.master
+    names = {
+        "customer_ids": master.customer_name,
+        "project_ids": master.project_name,
+        "service_ids": master.service_name,
+        "user_ids": master.user_name,
+    }
+    parts = [
+        f"{name.removesuffix('_ids')} {', '.join(names[name](i) for i in criteria.get(name) or [])}"
+        for name in RATE_CRITERIA
+        if criteria.get(name)
+    ]
+    return " + ".join(parts)
+
+
+def _rerate_filter(criteria: Mapping[str, Sequence[int]]) -> dict[str, int | None]:
+    def one(name: str) -> int | None:
+        values = criteria.get(name) or []
+        return values[0] if values else None
+
+    return {
+        "customers_id": one("customer_ids"),
+        "projects_id": one("project_ids"),
+        "services_id": one("service_ids"),
+        "users_id": one("user_ids"),
+    }
+
+
+def _same_rate(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) < 0.005
+
+
+async def _set_rule(
+    client: ClockodoClient, rules: Sequence[Rate], criteria: Mapping[str, Sequence[int]], rate: float | None
+) -> None:
+    """Make the rule with these criteria have `rate` (None: no such rule)."""
+    existing = find_rule(rules, criteria)
+    if rate is None:
+        if existing is not None and existing.id is not None:
+            await client.rates.delete(existing.id)
+    elif existing is not None and existing.id is not None:
+        await client.rates.update(existing.id, hourly_rate=rate)
+    else:
+        await client.rates.create(
+            rate,
+            customer_ids=list(criteria.get("customer_ids") or []),
+            project_ids=list(criteria.get("project_ids") or []),
+            service_ids=list(criteria.get("service_ids") or []),
+            user_ids=list(criteria.get("user_ids") or []),
+        )
+
+
+async def _set_entry_rates(
+    client: ClockodoClient,
+    current: Sequence[Entry],
+    rates: Mapping[int, float],
+    since: datetime,
+    until: datetime,
+    ids: Mapping[str, int | None],
+) -> None:
+    """Give each entry its rate: one mass edit when they all get the same rate and the window selects exactly them."""
+    distinct = set(rates.values())
+    if len(distinct) == 1 and {e.id for e in current} == set(rates):
+        (rate,) = distinct
+        await _mass_edit(client, since, until, EntryGroupChanges(hourly_rate=rate), _entry_filter(ids, 1), len(current))
+        return
+    for entry_id, rate in sorted(rates.items()):
+        await client.entries.update(entry_id, EntryUpdate(hourly_rate=rate))
+
+
+def _value_change(entries: Sequence[Entry], rates_after: Mapping[int, float], now: datetime) -> float:
+    total = 0.0
+    for entry in entries:
+        seconds = (
+            entry_seconds(entry) if not entry.is_running else max(0, int((now - entry.time_since).total_seconds()))
+        )
+        total += (rates_after[entry.id] - float(entry.hourly_rate or 0.0)) * seconds / 3600.0
+    return total
+
+
+def _rate_groups(entries: Sequence[Entry], now: datetime, tc: ToolContext, new: Mapping[int, float]) -> list[Any]:
+    """Re-rated entries grouped by their old → new rate: how many, hours, value change."""
+    groups: dict[tuple[float, float], list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault((float(entry.hourly_rate or 0.0), new[entry.id]), []).append(entry)
+    out = []
+    for (old_rate, new_rate), members in sorted(groups.items()):
+        seconds = sum(
+            entry_seconds(e) if not e.is_running else max(0, int((now - e.time_since).total_seconds())) for e in members
+        )
+        out.append(
+            {
+                "rate": f"{old_rate:,.2f} → {new_rate:,.2f} {tc.currency}/h",
+                "entries": len(members),
+                "hours": hours(seconds),
+                "value_change": _money(_value_change(members, new, now), tc),
+            }
+        )
+    return out
+
+
+def _rate_undo(
+    criteria: Mapping[str, Sequence[int]],
+    rate_before: float | None,
+    rate_after: float | None,
+    window: tuple[datetime, datetime] | None,
+    ids: Mapping[str, int | None],
+    entries_before: Mapping[int, float],
+    entries_after: Mapping[int, float],
+) -> dict[str, Any]:
+    return {
+        "kind": "hourly_rate",
+        "criteria": {name: list(criteria.get(name) or []) for name in RATE_CRITERIA},
+        "rate_before": rate_before,
+        "rate_after": rate_after,
+        "since": _iso(window[0]) if window else None,
+        "until": _iso(window[1]) if window else None,
+        "filter": {k: v for k, v in ids.items() if v is not None},
+        "entries_before": {str(k): v for k, v in sorted(entries_before.items())},
+        "entries_after": {str(k): v for k, v in sorted(entries_after.items())},
+    }
+
+
+async def _rates_read_back(
+    tc: ToolContext,
+    criteria: Mapping[str, Sequence[int]],
+    window: tuple[datetime, datetime] | None,
+    ids: Mapping[str, int | None],
+    entries_after: Mapping[int, float],
+) -> dict[str, Any]:
+    client = tc.runtime.client
+    rule = find_rule(await client.rates.list(), criteria)
+    after: dict[str, Any] = {
+        "rule": {"id": rule.id, "hourly_rate": rule.hourly_rate} if rule is not None else None,
+        "criteria": _describe_criteria(criteria, tc),
+    }
+    if window is not None and entries_after:
+        listed = {e.id: e for e in await _select(client, window[0], window[1], _entry_filter(ids, 1))}
+        rates_now = {i: e.hourly_rate for i, e in listed.items()}
+        wrong = sorted(i for i, rate in entries_after.items() if not _same_rate(rates_now.get(i), rate))
+        after["rerated"] = {
+            "entries": len(entries_after) - len(wrong),
+            "verified": not wrong,
+            "not_rerated_ids": wrong[:50],
+        }
+    return after
+
+
+def _rule_ids(after: Mapping[str, Any]) -> list[int]:
+    rule = after.get("rule")
+    return [int(rule["id"])] if isinstance(rule, dict) and rule.get("id") is not None else []
+
+
+@tool(title="Set an hourly rate", toolset="billing", read_only=False, destructive=True, idempotent=True)
+async def set_hourly_rate(
+    hourly_rate: Annotated[float, Field(description="The rate per hour in the account currency (0 or more).")],
+    ctx: Context[Any, Any],
+    customer: NameArg = None,
+    project: NameArg = None,
+    service: NameArg = None,
+    user: NameArg = None,
+    rerate_period: Annotated[
+        str | DateRange | None,
+        Field(
+            description="Also re-rate the unbilled time entries of this period that match the rule (same syntax "
+            "as period elsewhere, e.g. this_month). Billed entries are never re-rated."
+        ),
+    ] = None,
+    confirm_token: ConfirmArg = None,
+) -> WriteOut:
+    """Create or change an hourly-rate rule for a customer, project, service and/or user; optionally re-rate entries.
+
+    A rule with exactly these criteria is updated, otherwise a new rule is created (Clockodo applies the most
+    specific matching rule to new entries). A rule may combine customer OR project (not both) with service and user.
+    Existing entries keep their rate unless rerate_period is given: then the unbilled time entries of that period
+    matching the criteria get the new rate, and the preview shows the value change. Two steps: call WITHOUT
+    confirm_token for a preview (old → new rate, entries re-rated, value change) and a token; call again with the
+    SAME arguments plus confirm_token to apply. Example: "set the rate for Project Phoenix to 95 €/h from this
+    month" → set_hourly_rate(hourly_rate=95, project="Phoenix", rerate_period="this_month").
+    """
+    if not math.isfinite(hourly_rate) or hourly_rate < 0:
+        raise ToolError(
+            f"hourly_rate must be 0 or more (got {hourly_rate}). Nothing was changed. Give the rate per hour, e.g. 95."
+        )
+    if hourly_rate > MAX_RATE:
+        raise ToolError(f"hourly_rate must be at most {MAX_RATE:,.2f}. Nothing was changed.")
+    if customer is None and project is None and service is None and user is None:
+        raise ToolError(
+            "Say whom the rate is for: at least one of customer, project, service or user. Nothing was changed. "
+            "(The company default rate is not changed by this tool.)"
+        )
+    if customer is not None and project is not None:
+        raise ToolError(
+            "Clockodo does not allow a rate rule for a customer AND a project (EitherCustomersOrProjects). Nothing "
+            "was changed. Use project alone (a project belongs to one customer), or customer alone."
+        )
+    tc = await tool_context(ctx)
+    arguments = {
+        "hourly_rate": hourly_rate,
+        "customer": customer,
+        "project": project,
+        "service": service,
+        "user": user,
+        "rerate_period": jsonable(rerate_period),
+    }
+
+    async def plan() -> Plan:
+        scope = tc.scope(customer=customer, project=project, user=user, service=service)
+        criteria: dict[str, list[int]] = {
+            "customer_ids": [scope.customer_id] if scope.customer_id else [],
+            "project_ids": [scope.project_id] if scope.project_id else [],
+            "service_ids": [scope.service_id] if scope.service_id else [],
+            "user_ids": [scope.user_id] if scope.user_id else [],
+        }
+        who = _describe_criteria(criteria, tc)
+        client = tc.runtime.client
+        rules = await client.rates.list()
+        existing = find_rule(rules, criteria)
+        rate_before = existing.hourly_rate if existing is not None else None
+        now = tc.runtime.now()
+        ids = _rerate_filter(criteria)
+        window: tuple[datetime, datetime] | None = None
+        selected: list[Entry] = []
+        timed: list[Entry] = []
+        preview_rerate: dict[str, Any] | None = None
+        warnings: list[str] = []
+        if rerate_period is not None:
+            resolved = tc.period(rerate_period)
+            window = (resolved.utc_since, resolved.utc_until)
+            selected = await _select(client, window[0], window[1], _entry_filter(ids, 1))
+            timed = [e for e in selected if e.type == EntryType.TIME]
+            new_rates = {e.id: hourly_rate for e in timed}
+            change = _value_change(timed, new_rates, now)
+            preview_rerate = {
+                "period": {"start": resolved.start.isoformat(), "end": resolved.end.isoformat()},
+                "entries": len(timed),
+                "by_rate": _rate_groups(timed, now, tc, new_rates),
+                "value_change": _money(change, tc),
+            }
+            if rate_before is not None:
+                others = [e for e in timed if not _same_rate(e.hourly_rate, rate_before)]
+                if others:
+                    warnings.append(
+                        f"{len(others)} of these entries have a rate other than this rule's current "
+                        f"{rate_before:,.2f} (a more specific rule or a manual rate); they would be re-rated too. "
+                        "Narrow the criteria (service, user) if that is not intended."
+                    )
+        if _same_rate(rate_before, hourly_rate) and all(_same_rate(e.hourly_rate, hourly_rate) for e in timed):
+            raise ToolError(
+                f"The rate for {who} is already {hourly_rate:,.2f} {tc.currency}/h"
+                + (" and the unbilled entries of rerate_period have it too" if rerate_period is not None else "")
+                + ". Nothing was changed. To re-rate existing unbilled entries, pass rerate_period."
+            )
+        entries_before = {e.id: float(e.hourly_rate or 0.0) for e in timed}
+        entries_after = {e.id: hourly_rate for e in timed}
+        preview: dict[str, Any] = {
+            "rule": who,
+            "action": "update rule" if existing is not None else "create rule",
+            "rule_id": existing.id if existing is not None else None,
+            "rate_before": _money(rate_before, tc) if rate_before is not None else None,
+            "rate_after": _money(hourly_rate, tc),
+            "rerate": preview_rerate,
+        }
+        target = {
+            "rule": {"id": existing.id, "hourly_rate": existing.hourly_rate} if existing is not None else None,
+            "entries": sorted((e.id, float(e.hourly_rate or 0.0)) for e in selected),
+        }
+        old_text = f"{rate_before:,.2f}" if rate_before is not None else "no rule"
+
+        async def apply() -> Applied:
+            if not _same_rate(rate_before, hourly_rate):
+                await _set_rule(client, rules, criteria, hourly_rate)
+            if window is not None and timed:
+                await _mass_edit(
+                    client,
+                    window[0],
+                    window[1],
+                    EntryGroupChanges(hourly_rate=hourly_rate),
+                    _entry_filter(ids, 1),
+                    len(selected),
+                )
+            after = await _rates_read_back(tc, criteria, window, ids, entries_after)
+            return Applied(
+                after=after,
+                ids={"rates": _rule_ids(after), "entries": sorted(entries_after)},
+                undo=_rate_undo(criteria, rate_before, hourly_rate, window, ids, entries_before, entries_after),
+                summary=f"The rate for {who} is now {hourly_rate:,.2f} {tc.currency}/h (was {old_text})"
+                + (f"; {len(entries_after)} unbilled entries re-rated." if entries_after else "."),
+            )
+
+        return Plan(
+            summary=f"The rate for {who} would change from {old_text} to {hourly_rate:,.2f} {tc.currency}/h"
+            + (f", re-rating {len(timed)} unbilled entries." if rerate_period is not None else "."),
+            preview=preview,
+            target=target,
+            before={"rule": target["rule"], "entries": {str(k): v for k, v in entries_before.items()}},
+            apply=apply,
+            warnings=warnings,
+        )
+
+    return await run_gated(tc.runtime, "set_hourly_rate", arguments, confirm_token, plan)
+
+
+@register_undo("hourly_rate")
+async def undo_hourly_rate(tc: ToolContext, change: dict[str, Any]) -> Plan:
+    """Restore the old rule (or delete the created one) and the old entry rates; refuse if either changed since."""
+    spec: dict[str, Any] = change["undo"]
+    criteria: dict[str, list[int]] = {name: list(spec["criteria"].get(name) or []) for name in RATE_CRITERIA}
+    rate_before: float | None = spec["rate_before"]
+    rate_after: float | None = spec["rate_after"]
+    entries_before = {int(k): float(v) for k, v in spec["entries_before"].items()}
+    entries_after = {int(k): float(v) for k, v in spec["entries_after"].items()}
+    ids: dict[str, int | None] = dict(spec["filter"])
+    window = (_moment(spec["since"]), _moment(spec["until"])) if spec.get("since") else None
+    client = tc.runtime.client
+    who = _describe_criteria(criteria, tc)
+    rules = await client.rates.list()
+    rule = find_rule(rules, criteria)
+    current_rate = rule.hourly_rate if rule is not None else None
+    if (rate_after is None) != (current_rate is None) or (
+        rate_after is not None and not _same_rate(current_rate, rate_after)
+    ):
+        raise Refused(
+            f"Cannot undo: the rate rule for {who} changed since (it is now "
+            f"{'gone' if current_rate is None else f'{current_rate:,.2f}'}). Nothing was changed. Use set_hourly_rate "
+            "to set the rate you want."
+        )
+    current: list[Entry] = []
+    if window is not None and entries_after:
+        current = await _select(client, window[0], window[1], _entry_filter(ids, 1))
+        rates_now = {e.id: e.hourly_rate for e in current}
+        changed = sorted(i for i, rate in entries_after.items() if not _same_rate(rates_now.get(i), rate))
+        if changed:
+            raise Refused(
+                f"Cannot undo: {len(changed)} re-rated entries were billed, edited or deleted since (e.g. ids "
+                f"{changed[:10]}). Nothing was changed."
+            )
+    mine = [e for e in current if e.id in entries_after]
+    now = tc.runtime.now()
+
+    async def apply() -> Applied:
+        await _set_rule(client, rules, criteria, rate_before)
+        if window is not None and entries_before:
+            await _set_entry_rates(client, current, entries_before, window[0], window[1], ids)
+        after = await _rates_read_back(tc, criteria, window, ids, entries_before)
+        return Applied(
+            after=after,
+            ids={"rates": _rule_ids(after), "entries": sorted(entries_before)},
+            undo=_rate_undo(criteria, rate_after, rate_before, window, ids, entries_after, entries_before),
+            summary=f"The rate rule for {who} is restored"
+            + (f" and {len(entries_before)} entries have their old rates again." if entries_before else "."),
+        )
+
+    before_text = "removed" if rate_before is None else f"{rate_before:,.2f} {tc.currency}/h"
+    return Plan(
+        summary=f"The rate rule for {who} would go back to {before_text}"
+        + (f", and {len(mine)} entries to their old rates." if mine else "."),
+        preview={
+            "rule": who,
+            "rate_before": current_rate,
+            "rate_after": rate_before,
+            "entries": len(mine),
+            "by_rate": _rate_groups(mine, now, tc, entries_before) if mine else [],
+        },
+        target={"rule": current_rate, "entries": sorted((e.id, float(e.hourly_rate or 0.0)) for e in mine)},
+        before={"rule": current_rate},
+        apply=apply,
+    )

@@ -1,0 +1,64 @@
+"""The scripts in examples/ run as a user would run them: a subprocess, the official MCP client, `serve --demo`."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clockodo_mcp.audit import verify
+
+pytestmark = pytest.mark.slow
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(name: str, audit_log: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CLOCKODO_MCP_AUDIT_LOG": str(audit_log),
+        # The demo needs no credentials; make sure no OS keychain is ever asked.
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def test_every_example_script_is_run_by_this_file():
+    assert {path.name for path in EXAMPLES.glob("*.py")} == {"ask_questions.py", "billing_run.py"}
+
+
+def test_the_questions_example_answers_every_question(tmp_path):
+    audit_log = tmp_path / "audit.jsonl"
+    done = run_example("ask_questions.py", audit_log)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "Connected to clockodo-mcp (demo company)" in out
+    assert out.count("\nQ: ") == out.count("\nA: ") == 8
+    assert "worth" in out
+    assert "1. Website Redesign" in out
+    assert "Design: " in out
+    assert " vs Development: " in out
+    assert "Answered 8 questions." in out
+    assert verify(audit_log).ok
+
+
+def test_the_billing_run_previews_confirms_and_verifies_the_audit_log(tmp_path):
+    audit_log = tmp_path / "audit.jsonl"
+    done = run_example("billing_run.py", audit_log)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "PREVIEW — nothing has changed yet." in out
+    assert "Invoice summary:" in out
+    assert "are now billed" in out
+    assert "0 h worth 0.00 EUR (unbilled)" in out
+    assert re.search(rf"audit log OK: \d+ records, chain intact \({re.escape(str(audit_log))}\)", out)
+    assert "Billing run complete." in out
+    result = verify(audit_log)
+    assert result.ok
+    assert result.records >= 10  # an intent and an outcome for each of the five calls
