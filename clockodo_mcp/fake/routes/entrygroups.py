@@ -153,7 +153,9 @@ def aggregate(
     getter = attrgetter(*attributes) if attributes else None
     single = len(attributes) == 1
     tz = store.tz
-    local_dates: dict[int, date] = {}
+    # The group keys of every date level at once (e.g. ("2026-11",)), so leaves are as coarse as the grouping.
+    date_mappers = [m for g, m in zip(grouping, _level_mappers(grouping), strict=True) if g in _DATE_GROUPINGS]
+    local_dates: dict[int, tuple[str, ...]] = {}
     now_ts = view.now_ts
     step = (round_to or 0) * 60
     hard_projects = {pid for pid, p in store.projects.items() if (p.get("budget") or {}).get("hard")}
@@ -168,7 +170,8 @@ def aggregate(
             slot = int(entry.time_since.timestamp()) // 900
             day = local_dates.get(slot)
             if day is None:
-                day = local_dates[slot] = entry.time_since.astimezone(tz).date()
+                local = entry.time_since.astimezone(tz).date()
+                day = local_dates[slot] = tuple(mapper(local) for mapper in date_mappers)
             key: Any = ((raw,) if single else raw, day)
         else:
             key = raw
@@ -217,15 +220,16 @@ def _roll_up(leaves: dict[Any, list[Any]], grouping: Sequence[str], single: bool
     root = _Acc()
     for key, leaf in leaves.items():
         if with_date:
-            attributes, day = key
+            attributes, date_keys = key
             values = iter(attributes)
+            dates = iter(date_keys)
         else:
             values = iter((key,) if single else key)
-            day = None
+            dates = iter(())
         node = root
         node.merge(leaf)
         for name, mapper in zip(grouping, mappers, strict=True):
-            part = mapper(day if name in _DATE_GROUPINGS else next(values))
+            part = next(dates) if name in _DATE_GROUPINGS else mapper(next(values))
             child = node.children.get(part)
             if child is None:
                 child = node.children[part] = _Acc()
