@@ -127,13 +127,9 @@ def assess(
             "so a single subproject may be over its own budget even when the total is not."
         )
     burn = window.of(unit) / window_days if window is not None and window_days > 0 else None
-    if source == "interval":
-        every = INTERVAL_NAMES.get(int(budget.interval or 0), "interval")
-        note = (
-            f"A recurring budget of {amount:g} {'money' if unit == 'money' else 'hours'} per {every} "
-            "(Clockodo tracks each interval as its own subproject); usage shown is the project's whole life, so "
-            "% used, thresholds and the exhaustion forecast are not computed."
-        )
+
+    def unassessed(amount: float | None, note: str) -> BudgetStatus:
+        """Usage and burn only: no %, thresholds or forecast can be computed."""
         return BudgetStatus(
             project_id=project.id,
             unit=unit,
@@ -152,25 +148,17 @@ def assess(
             risk_reasons=(),
             note=note,
         )
-    if not amount:
-        return BudgetStatus(
-            project_id=project.id,
-            unit=unit,
-            hard=budget.hard,
-            source=source,
-            amount=None,
-            used=used,
-            remaining=None,
-            pct_used=None,
-            exhausted=False,
-            burn_per_day=burn,
-            forecast_exhaustion=None,
-            thresholds=tuple(budget.notification_thresholds),
-            breached=(),
-            at_risk=False,
-            risk_reasons=(),
-            note=note or "The budget amount is not set.",
+
+    if source == "interval":
+        every = INTERVAL_NAMES.get(int(budget.interval or 0), "interval")
+        note = (
+            f"A recurring budget of {amount:g} {'money' if unit == 'money' else 'hours'} per {every} "
+            "(Clockodo tracks each interval as its own subproject); usage shown is the project's whole life, so "
+            "% used, thresholds and the exhaustion forecast are not computed."
         )
+        return unassessed(amount, note)
+    if not amount:
+        return unassessed(None, note or "The budget amount is not set.")
     pct = used / amount * 100.0
     remaining = amount - used
     exhausted = used >= amount
