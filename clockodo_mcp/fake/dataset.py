@@ -68,3 +68,38 @@ class Dataset:
     holidays_quota: list[JSON] = field(default_factory=list)
     nonbusiness_groups: list[JSON] = field(default_factory=list)
     nonbusiness_days: list[JSON] = field(default_factory=list)
+
+
+def company_record(name: str, *, nonbusiness_group_default: int = 1, timezone: str = "Europe/Berlin") -> JSON:
+    """A company as the deprecated `/v2/aggregates/users/me` returns it: 8 h Monday–Friday, all modules on."""
+    week = dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday"), 8.0)
+    return {
+        "id": 1,
+        "name": name,
+        "timezone_default": timezone,
+        "currency": "EUR",
+        "allow_entries_text_multiline": True,
+        "allow_entries_for_customers": True,
+        "allow_entry_overlaps": False,
+        "force_linked_entry_times": False,
+        "default_customers_id": None,
+        "default_services_id": None,
+        "module_absence": True,
+        "module_work_time": True,
+        "module_targethours": True,
+        "module_target_hours": True,
+        "module_userreports": True,
+        "module_user_reports": True,
+        "module_project_times": True,
+        "module_entries_texts": True,
+        "nonbusiness_group_default": nonbusiness_group_default,
+        "onboarding_complete": True,
+        "worktime_regulation_default": None,
+        "worktime_evaluate_regulations_since": None,
+        "worktime_force_breaks": 0,
+        "holidays_count_default": 30.0,
+        "absence_reduces_target_hours": True,
+        "compensate_day_default": 0.0,
+        "compensate_month_default": 0.0,
+        "target_hours_default": {**week, "saturday": 0.0, "sunday": 0.0},
+    }

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
-from clockodo_mcp.fake.dataset import Dataset, EntryRecord
+from clockodo_mcp.fake.dataset import Dataset, EntryRecord, company_record
 from clockodo_mcp.fake.demo_absences import AbsenceBook, random_past_absences, scripted_absences
 from clockodo_mcp.fake.demo_calendar import (
     BERLIN,
@@ -339,7 +339,7 @@ class _Builder:
         years = range(self.cal.start.year, (t + timedelta(days=120)).year + 1)
         return Dataset(
             today=t,
-            company=self._company(),
+            company=company_record(COMPANY_NAME, nonbusiness_group_default=NONBUSINESS_GROUP_ID),
             users=users,
             api_keys=keys,
             teams=self._teams(),
@@ -369,47 +369,6 @@ class _Builder:
             nonbusiness_groups=[{"id": NONBUSINESS_GROUP_ID, "name": "Berlin", "company_default": True}],
             nonbusiness_days=nonbusiness_days(years),
         )
-
-    def _company(self) -> JSON:
-        week = {
-            "monday": 8.0,
-            "tuesday": 8.0,
-            "wednesday": 8.0,
-            "thursday": 8.0,
-            "friday": 8.0,
-            "saturday": 0.0,
-            "sunday": 0.0,
-        }
-        return {
-            "id": 1,
-            "name": COMPANY_NAME,
-            "timezone_default": "Europe/Berlin",
-            "currency": "EUR",
-            "allow_entries_text_multiline": True,
-            "allow_entries_for_customers": True,
-            "allow_entry_overlaps": False,
-            "force_linked_entry_times": False,
-            "default_customers_id": None,
-            "default_services_id": None,
-            "module_absence": True,
-            "module_work_time": True,
-            "module_targethours": True,
-            "module_target_hours": True,
-            "module_userreports": True,
-            "module_user_reports": True,
-            "module_project_times": True,
-            "module_entries_texts": True,
-            "nonbusiness_group_default": NONBUSINESS_GROUP_ID,
-            "onboarding_complete": True,
-            "worktime_regulation_default": None,
-            "worktime_evaluate_regulations_since": None,
-            "worktime_force_breaks": 0,
-            "holidays_count_default": 30.0,
-            "absence_reduces_target_hours": True,
-            "compensate_day_default": 0.0,
-            "compensate_month_default": 0.0,
-            "target_hours_default": week,
-        }
 
     def _users(self) -> tuple[list[JSON], dict[int, str]]:
         users: list[JSON] = []

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from clockodo_mcp.fake import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY
 from clockodo_mcp.fake.app import create_app
-from clockodo_mcp.fake.dataset import Dataset, EntryRecord
+from clockodo_mcp.fake.dataset import Dataset, EntryRecord, company_record
 from clockodo_mcp.fake.store import Store
 
 NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)  # a Tuesday
@@ -129,44 +129,7 @@ def make_dataset() -> Dataset:
     named = {"name": "Website Redesign"}
     return Dataset(
         today=date(2026, 11, 24),
-        company={
-            "id": 1,
-            "name": "Testing GmbH",
-            "timezone_default": "Europe/Berlin",
-            "currency": "EUR",
-            "allow_entries_text_multiline": True,
-            "allow_entries_for_customers": True,
-            "allow_entry_overlaps": False,
-            "force_linked_entry_times": False,
-            "default_customers_id": None,
-            "default_services_id": None,
-            "module_absence": True,
-            "module_work_time": True,
-            "module_targethours": True,
-            "module_target_hours": True,
-            "module_userreports": True,
-            "module_user_reports": True,
-            "module_project_times": True,
-            "module_entries_texts": True,
-            "nonbusiness_group_default": 1,
-            "onboarding_complete": True,
-            "worktime_regulation_default": None,
-            "worktime_evaluate_regulations_since": None,
-            "worktime_force_breaks": 0,
-            "holidays_count_default": 30.0,
-            "absence_reduces_target_hours": True,
-            "compensate_day_default": 0.0,
-            "compensate_month_default": 0.0,
-            "target_hours_default": {
-                "monday": 8,
-                "tuesday": 8,
-                "wednesday": 8,
-                "thursday": 8,
-                "friday": 8,
-                "saturday": 0,
-                "sunday": 0,
-            },
-        },
+        company=company_record("Testing GmbH"),
         users=[
             user(OWNER, "Olivia Owner", OWNER_EMAIL, "owner", 2),
             user(WORKER, "Tom Worker", WORKER_EMAIL, "worker", 1),
