@@ -138,6 +138,15 @@ class Params:
         """The refusal for a required parameter that was not sent."""
         return self._fail(name, "is required and cannot be empty.", "Empty")
 
+    def present(self, name: str, *, required: bool = False) -> Any:
+        """The raw value, or None when absent or empty (a refusal when `required`)."""
+        value = self.data.get(name)
+        if value is None or value == "":
+            if required:
+                raise self.missing(name)
+            return None
+        return value
+
     def sub(self, name: str) -> Params:
         """A nested object such as `filter` (absent → empty)."""
         value = self.data.get(name)
@@ -151,10 +160,8 @@ class Params:
         self, name: str, *, required: bool = False, minimum: int | None = None, maximum: int | None = None
     ) -> int | None:
         """An integer (JSON number or decimal string)."""
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                raise self.missing(name)
+        value = self.present(name, required=required)
+        if value is None:
             return None
         result = self._to_int(name, value)
         self._check_range(name, result, minimum, maximum)
@@ -186,10 +193,8 @@ class Params:
         self, name: str, *, required: bool = False, minimum: float | None = None, maximum: float | None = None
     ) -> float | None:
         """A finite number."""
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                raise self.missing(name)
+        value = self.present(name, required=required)
+        if value is None:
             return None
         if isinstance(value, bool):
             raise self._fail(name, "must be a number.")
@@ -209,10 +214,8 @@ class Params:
 
     def boolean(self, name: str, *, required: bool = False) -> bool | None:
         """`true/false/1/0` (or JSON booleans)."""
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                raise self.missing(name)
+        value = self.present(name, required=required)
+        if value is None:
             return None
         if isinstance(value, bool):
             return value
@@ -239,10 +242,8 @@ class Params:
 
     def timestamp(self, name: str, *, required: bool = False) -> datetime | None:
         """A timestamp in one of the accepted forms (see `parse_ts`)."""
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                raise self.missing(name)
+        value = self.present(name, required=required)
+        if value is None:
             return None
         parsed = parse_ts(value) if isinstance(value, str) else None
         if parsed is None:
@@ -257,10 +258,8 @@ class Params:
 
     def day(self, name: str, *, required: bool = False) -> date | None:
         """A calendar date `YYYY-MM-DD`."""
-        value = self.data.get(name)
-        if value is None or value == "":
-            if required:
-                raise self.missing(name)
+        value = self.present(name, required=required)
+        if value is None:
             return None
         parsed = parse_date(value) if isinstance(value, str) else None
         if parsed is None:
@@ -271,8 +270,8 @@ class Params:
         self, name: str, *, minimum: int | None = None, maximum: int | None = None, max_items: int = 500
     ) -> list[int] | None:
         """Ids as a list (`key[]=1&key[]=2`), a single value or a comma-separated string."""
-        value = self.data.get(name)
-        if value is None or value == "":
+        value = self.present(name)
+        if value is None:
             return None
         raw: Sequence[Any]
         if isinstance(value, list):
@@ -306,8 +305,8 @@ class Params:
 
     def str_list(self, name: str) -> list[str] | None:
         """Strings as a list or a comma-separated string."""
-        value = self.data.get(name)
-        if value is None or value == "":
+        value = self.present(name)
+        if value is None:
             return None
         items = value if isinstance(value, list) else str(value).split(",")
         if not all(isinstance(item, str) for item in items):
