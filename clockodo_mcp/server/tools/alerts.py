@@ -15,15 +15,17 @@ from clockodo_mcp.domain.people import load_absence_queue, load_utilization, typ
 from clockodo_mcp.domain.periods import Period, local_today
 from clockodo_mcp.server.models import Money, PeriodOut, ToolOutput, fmt_money, hours
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import PeriodArg, ToolContext, tool_context
-from clockodo_mcp.server.tools.projects import (
+from clockodo_mcp.server.tools.common import (
     LimitArg,
     PageArg,
-    assess_budgets,
+    PeriodArg,
+    ToolContext,
     paginate,
+    tool_context,
     visibility_note,
     with_note,
 )
+from clockodo_mcp.server.tools.projects import assess_budgets
 from clockodo_mcp.server.tools.read import running_entries
 
 AlertKind = Literal["budget", "utilization", "unbilled", "absence_request", "timer"]

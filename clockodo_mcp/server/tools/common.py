@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from clockodo_mcp.domain.hours import Scope
@@ -92,3 +93,36 @@ async def tool_context(ctx: Context[Any, Any]) -> ToolContext:
     account = await runtime.account()
     master = await runtime.master()
     return ToolContext(runtime=runtime, account=account, master=master)
+
+
+T = TypeVar("T")
+
+PageArg = Annotated[int, Field(ge=1, le=100000, description="Page number, from 1.")]
+LimitArg = Annotated[int, Field(ge=1, le=200, description="Rows per page (1–200).")]
+
+
+def paginate(items: list[T], page: int, limit: int) -> tuple[list[T], int]:
+    """One page of `items` and the number of pages; asking past the last page is an error, not an empty list."""
+    total_pages = max(1, -(-len(items) // limit))
+    if page > total_pages:
+        raise ToolError(
+            f"Page {page} does not exist: there are {len(items)} row(s), {total_pages} page(s) of {limit}. "
+            f"Use page 1–{total_pages}."
+        )
+    return items[(page - 1) * limit : page * limit], total_pages
+
+
+WORKER_NOTE = (
+    "Signed in as a worker: Clockodo shows a worker only their own entries and absences and no money, so these "
+    "figures cover your own data only. Ask an owner for the company-wide view."
+)
+
+
+def visibility_note(tc: ToolContext) -> str | None:
+    """A warning when the API user is not an owner: Clockodo silently narrows what a worker sees."""
+    return None if tc.account.is_owner else WORKER_NOTE
+
+
+def with_note(summary: str, note: str | None) -> str:
+    """The summary, followed by the visibility note when there is one."""
+    return f"{summary} Note: {note}" if note else summary

@@ -28,8 +28,17 @@ from clockodo_mcp.domain.people import (
 from clockodo_mcp.domain.periods import Period, PeriodError, local_today
 from clockodo_mcp.server.models import PeriodOut, ToolOutput
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, tool_context
-from clockodo_mcp.server.tools.projects import LimitArg, PageArg, paginate, visibility_note, with_note
+from clockodo_mcp.server.tools.common import (
+    LimitArg,
+    NameArg,
+    PageArg,
+    PeriodArg,
+    ToolContext,
+    paginate,
+    tool_context,
+    visibility_note,
+    with_note,
+)
 
 StatusName = Literal["pending", "enquired", "approved", "declined", "approval_cancelled", "request_cancelled"]
 TypeName = Literal[

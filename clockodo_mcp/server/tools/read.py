@@ -15,7 +15,7 @@ from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.names import Kind, rank
 from clockodo_mcp.server.models import Money, PeriodOut, ToolOutput, fmt_money, hours
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, tool_context
+from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, paginate, tool_context
 
 LOOKUP_KINDS: tuple[Kind, ...] = ("customer", "project", "service", "user", "team")
 
@@ -203,7 +203,7 @@ async def list_entries(
             if e.users_id in members
         ]
         total_items = len(matching)
-        items = matching[(page - 1) * limit : page * limit]
+        items, _ = paginate(matching, page, limit)
     else:
         result = await client.entries.page(
             resolved.utc_since,
