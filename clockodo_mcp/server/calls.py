@@ -53,7 +53,7 @@ def caller_of(ctx: Context[Any, Any]) -> dict[str, Any]:
         params = ctx.request_context.session.client_params
         if params is not None:
             caller["client"] = f"{params.client_info.name} {params.client_info.version}"
-    except Exception:  # the modern per-request path may have no session object
+    except AttributeError:  # a transport without a session object
         caller["client"] = None
     return caller
 

@@ -14,7 +14,7 @@ import anyio
 import httpx
 
 from clockodo_mcp.audit import AuditLog, default_audit_path
-from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, User
+from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, User, UserRole
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
@@ -37,7 +37,7 @@ class Account:
     @property
     def is_owner(self) -> bool:
         """Whether the API user is an owner (sees and manages everything)."""
-        return str(self.user.role) in ("owner", "UserRole.OWNER") or getattr(self.user.role, "value", "") == "owner"
+        return self.user.role == UserRole.OWNER
 
 
 def utc_now() -> datetime:
