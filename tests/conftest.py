@@ -9,7 +9,9 @@ from typing import TypeVar
 
 import keyring
 import pytest
+from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from keyring.errors import PasswordDeleteError
 
 T = TypeVar("T")
 
@@ -51,3 +53,39 @@ async def held_open(manager: AbstractAsyncContextManager[T]) -> AsyncIterator[T]
     finally:
         done.set()
         await task
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that lives in a dict: no OS keychain is touched by the tests."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.passwords.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """A fresh in-memory keyring for one test; the previous backend is restored afterwards."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring(memory_keyring: MemoryKeyring) -> None:
+    """No usable keyring backend, as on headless Linux (set after, and restored with, the in-memory one)."""
+    keyring.set_keyring(fail.Keyring())

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
-from keyring.errors import PasswordDeleteError
 
 from clockodo_mcp.credentials import (
     SERVICE,
@@ -22,41 +16,7 @@ from clockodo_mcp.credentials import (
     resolve_credentials,
 )
 
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in a dict: no OS keychain is touched by the tests."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Every test here gets a fresh in-memory keyring; the real backend is restored afterwards."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring() -> None:
-    keyring.set_keyring(fail.Keyring())
-
+pytestmark = pytest.mark.usefixtures("memory_keyring")
 
 NO_ENV: dict[str, str] = {}
 ENV = {"CLOCKODO_API_USER": "env@example.com", "CLOCKODO_API_KEY": "env-key-123"}

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import keyring
 import pytest
-from keyring.backends import fail
 from mcp import Client
 
 from clockodo_mcp.audit import AuditLog
@@ -24,7 +21,6 @@ from clockodo_mcp.onboarding import Connection, Diagnosis, audit_check, diagnose
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import ConfigError, ServerConfig, config_from_env
 from clockodo_mcp.server.runtime import Runtime
-from tests.test_credentials import MemoryKeyring
 
 BASE_URL = "http://fake.test/api"
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -34,18 +30,7 @@ def frozen_now() -> datetime:
     return NOW
 
 
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def no_keyring() -> None:
-    keyring.set_keyring(fail.Keyring())
+pytestmark = pytest.mark.usefixtures("memory_keyring")
 
 
 @pytest.fixture(scope="module")
