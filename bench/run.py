@@ -31,6 +31,7 @@ from mcp import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.clockodo import ClockodoClient, Grouping
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
@@ -83,7 +84,7 @@ def runtime_for(app: Any, audit: Path) -> Runtime:
         base_url="http://fake.bench/api",
         audit_path=audit,
     )
-    return Runtime(config, transport=httpx.ASGITransport(app=app), now=lambda: NOW)
+    return Runtime(config, transport=httpx.ASGITransport(app=app), clock=FrozenClock(NOW))
 
 
 async def bench_fake(app: Any, lines: list[str]) -> None:

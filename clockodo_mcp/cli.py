@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,25 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-user", help="Clockodo login e-mail (prefer the keyring or CLOCKODO_API_USER)")
     parser.add_argument("--api-key", help="Clockodo API key (visible in the process list: prefer the keyring)")
     parser.add_argument("--audit-log", type=Path, help="audit log path (default: CLOCKODO_MCP_AUDIT_LOG or data dir)")
+    _add_today_option(parser)
+
+
+def _add_today_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--today",
+        metavar="YYYY-MM-DD",
+        help="pin the demo company's calendar to this day (16:00 Berlin, then running); or CLOCKODO_MCP_TODAY",
+    )
+
+
+def pinned_today(args: argparse.Namespace) -> date | None:
+    """The demo's pinned day from --today or CLOCKODO_MCP_TODAY; a bad value is a ConfigError."""
+    from clockodo_mcp.clock import today_from_env
+
+    try:
+        return today_from_env(getattr(args, "today", None))
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="try it: the demo company on streamable HTTP on loopback, no account needed")
     demo.add_argument("--port", type=int, default=8765)
     demo.add_argument("--seed", type=int, default=7)
+    _add_today_option(demo)
 
     call = sub.add_parser("call", help="call one tool in-process and print its structured result as JSON")
     call.add_argument("tool")
@@ -71,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--seed", type=int, default=7)
     fake.add_argument("--size", default="small", help="small, large (100k+ entries) or a number of entries")
     fake.add_argument("--allow-remote", action="store_true", help="allow binding beyond loopback")
+    _add_today_option(fake)
 
     login = sub.add_parser("login", help="check your Clockodo e-mail and API key and store them in the system keyring")
     login.add_argument("--api-user", help="Clockodo login e-mail (asked for when missing); the key is always asked")
@@ -105,6 +127,7 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         "base_url": args.base_url,
         "audit_path": args.audit_log,
         "demo": bool(args.demo),
+        "demo_today": pinned_today(args) if args.demo else None,
     }
     if args.toolsets is not None:
         overrides["toolsets"] = parse_toolsets(args.toolsets)
@@ -126,7 +149,7 @@ def make_runtime(config: ServerConfig) -> Runtime:
     if config.demo:
         from clockodo_mcp.server.demo import demo_runtime
 
-        return demo_runtime(config)
+        return demo_runtime(config, today=config.demo_today)
     if not config.api_user or not config.api_key:
         raise ConfigError(
             "No Clockodo credentials found. Run `clockodo-mcp login` (stores them in the system keyring), or set "
@@ -193,8 +216,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from clockodo_mcp.server.demo import demo_runtime
     from clockodo_mcp.server.transports import http_app, serve_http
 
-    config = config_from_env(demo=True, demo_seed=args.seed)
-    server = build_server(demo_runtime(config))
+    config = config_from_env(demo=True, demo_seed=args.seed, demo_today=pinned_today(args))
+    server = build_server(demo_runtime(config, today=config.demo_today))
     app = http_app(server, "http", host="127.0.0.1", port=args.port)
     print(demo_instructions(args.port), flush=True)
     try:
@@ -252,7 +275,14 @@ def cmd_fake_server(args: argparse.Namespace) -> int:
     from clockodo_mcp.fake.server import serve
 
     size: int | str = int(args.size) if str(args.size).isdigit() else args.size
-    code: int = serve(host=args.host, port=args.port, seed=args.seed, size=size, allow_remote=args.allow_remote)
+    code: int = serve(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        size=size,
+        allow_remote=args.allow_remote,
+        today=pinned_today(args),
+    )
     return code
 
 

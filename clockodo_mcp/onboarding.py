@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +18,7 @@ import httpx
 
 from clockodo_mcp import __version__
 from clockodo_mcp.audit import default_audit_path, verify
+from clockodo_mcp.clock import SYSTEM_CLOCK
 from clockodo_mcp.clockodo import (
     ClockodoArgumentError,
     ClockodoAuthenticationError,
@@ -51,11 +52,6 @@ CONFIRM_WORDS = {
     "elicit": "writes are confirmed by asking you",
     "auto": "writes are confirmed by asking you where the client can, else by token",
 }
-
-
-def utc_now() -> datetime:
-    """The current instant, aware UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -559,7 +555,7 @@ async def diagnose(
     make_config: Callable[[], ServerConfig],
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-    now: Callable[[], datetime] = utc_now,
+    now: Callable[[], datetime] = SYSTEM_CLOCK.now,
 ) -> Diagnosis:
     """Run every check: configuration, credentials, connection, routes, time zone, clock skew, audit log."""
     try:
@@ -599,7 +595,7 @@ def doctor(
     *,
     as_json: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
-    now: Callable[[], datetime] = utc_now,
+    now: Callable[[], datetime] = SYSTEM_CLOCK.now,
     out: TextIO | None = None,
 ) -> int:
     """Print the diagnosis (text or JSON); 0 when nothing is wrong, 1 otherwise."""

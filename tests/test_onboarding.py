@@ -14,6 +14,7 @@ from mcp import Client
 
 from clockodo_mcp.audit import AuditLog
 from clockodo_mcp.cli import main
+from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.credentials import keyring_read, keyring_store
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY, seed
@@ -435,7 +436,7 @@ def test_the_login_command_without_a_terminal_fails_cleanly(monkeypatch, capsys)
 
 async def test_a_key_revoked_while_serving_gives_a_tool_error_that_says_to_log_in(tmp_path, transport):
     settings = config(tmp_path, api_key="revoked-key-1")
-    runtime = Runtime(settings, transport=transport, now=frozen_now)
+    runtime = Runtime(settings, transport=transport, clock=FrozenClock(NOW))
     async with Client(build_server(runtime)) as client:
         result = await client.call_tool("report_hours", {"period": "this_month"})
     assert result.is_error

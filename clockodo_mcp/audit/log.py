@@ -29,6 +29,7 @@ from clockodo_mcp.audit.files import (
 )
 from clockodo_mcp.audit.lock import exclusive_lock
 from clockodo_mcp.audit.redact import redact, scrub
+from clockodo_mcp.clock import SYSTEM_CLOCK
 
 ENV_AUDIT_LOG = "CLOCKODO_MCP_AUDIT_LOG"
 RESERVED_FIELDS = frozenset({"seq", "ts", "prev_hash", "hash"})
@@ -75,10 +76,6 @@ class AuditRecord:
     data: dict[str, Any] = field(repr=False)
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class AuditLog:
     """Appends redacted, hash-chained records; safe across threads and processes."""
 
@@ -88,7 +85,7 @@ class AuditLog:
         self, path: Path, *, now: Callable[[], dt.datetime] | None = None, secrets: Iterable[str] = ()
     ) -> None:
         self.path = Path(path)
-        self._now = now or _utcnow
+        self._now = now or SYSTEM_CLOCK.now
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         for secret in secrets:

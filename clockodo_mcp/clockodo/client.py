@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
 import httpx
+
+from clockodo_mcp.clock import SYSTEM_CLOCK, epoch_seconds
 
 from .encoding import encode_json, encode_query
 from .errors import (
@@ -118,8 +119,8 @@ class ClockodoClient:
         self.request_count = 0
         self._retry = retry or RetryPolicy()
         self._sleep: Callable[[float], Awaitable[None]] = sleep or asyncio.sleep
-        self._monotonic: Callable[[], float] = monotonic or time.monotonic
-        self._wall_clock: Callable[[], float] = wall_clock or time.time
+        self._monotonic: Callable[[], float] = monotonic or SYSTEM_CLOCK.monotonic
+        self._wall_clock: Callable[[], float] = wall_clock or epoch_seconds
         self._rng = rng or random.Random()
         self._limiter = RateLimiter(rate_limit or RateLimitPolicy(), monotonic=self._monotonic, sleep=self._sleep)
         self._http = httpx.AsyncClient(

@@ -12,14 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount
 
+from clockodo_mcp.clock import SYSTEM_CLOCK
 from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.faults import FaultConfig, FaultMiddleware
 from clockodo_mcp.fake.routes import absences, clock, entries, entrygroups, masterdata, rates, reports
 from clockodo_mcp.fake.store import Store
-
-
-def _system_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def api_routes() -> list[BaseRoute]:
@@ -57,7 +54,7 @@ def create_app(
         from clockodo_mcp.fake.demo import seed
 
         dataset = seed()
-    clock = now or _system_now
+    clock = now or SYSTEM_CLOCK.now
 
     def current_time() -> datetime:
         return clock().astimezone(UTC).replace(microsecond=0)

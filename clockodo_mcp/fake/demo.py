@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
+from clockodo_mcp.clock import SYSTEM_CLOCK
 from clockodo_mcp.fake.dataset import Dataset, EntryRecord, company_record
 from clockodo_mcp.fake.demo_absences import AbsenceBook, random_past_absences, scripted_absences
 from clockodo_mcp.fake.demo_calendar import (
@@ -72,7 +73,7 @@ JSON = dict[str, Any]
 def seed(seed: int = 7, today: date | None = None, size: Size = "small") -> Dataset:
     """Build the demo company: "small" (~15 people, a few thousand entries), "large" (≥ 100,000) or ~N entries."""
     if today is None:
-        today = datetime.now(BERLIN).date()
+        today = SYSTEM_CLOCK.now().astimezone(BERLIN).date()
     target = _target_entries(size)
     data = _Builder(seed, today, target, keep=1.0).build()
     if target is not None and target < len(data.entries) and len(data.users) == len(PEOPLE):

@@ -7,13 +7,14 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Literal
 
 import uvicorn
 from starlette.applications import Starlette
 
+from clockodo_mcp.clock import DEMO_ZONE, clock_for
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.auth import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY
 from clockodo_mcp.fake.dataset import Dataset
@@ -40,6 +41,7 @@ def serve(
     seed: int = 7,
     size: int | str = "small",
     allow_remote: bool = False,
+    today: date | None = None,
 ) -> int:
     """Serve the demo company with uvicorn until interrupted; 2 when a non-loopback host or bad size is refused."""
     if not is_loopback(host) and not allow_remote:
@@ -55,7 +57,9 @@ def serve(
         return 2
     from clockodo_mcp.fake.demo import seed as seed_demo
 
-    app = create_app(seed_demo(seed=seed, size=company_size))
+    clock = clock_for(today)
+    day = clock.now().astimezone(DEMO_ZONE).date()
+    app = create_app(seed_demo(seed=seed, size=company_size, today=day), now=clock.now)
     print(f"Fake Clockodo API: http://{_url_host(host)}:{port}/api", file=sys.stderr)
     print(f"  owner:  {OWNER_EMAIL} / {OWNER_KEY}", file=sys.stderr)
     print(f"  worker: {WORKER_EMAIL} / {WORKER_KEY}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,7 @@ class ServerConfig:
     toolsets: frozenset[str] = field(default_factory=lambda: frozenset(TOOLSETS))
     demo: bool = False
     demo_seed: int = 7
+    demo_today: date | None = None  # pins the demo company's calendar (--today / CLOCKODO_MCP_TODAY)
     confirm: ConfirmMode = "auto"
     audit_path: Path | None = None
     cache_ttl_seconds: float = 60.0

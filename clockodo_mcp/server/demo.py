@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 
 import httpx
 from platformdirs import user_data_path
 
+from clockodo_mcp.clock import DEMO_ZONE, Clock, clock_for
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
 from clockodo_mcp.server.config import ServerConfig
-from clockodo_mcp.server.runtime import Runtime, utc_now
+from clockodo_mcp.server.runtime import Runtime
 
 DEMO_BASE_URL = "http://demo.clockodo.invalid/api"
 
@@ -30,12 +30,13 @@ def demo_config(config: ServerConfig) -> ServerConfig:
     )
 
 
-def demo_runtime(
-    config: ServerConfig,
-    *,
-    today: date | None = None,
-    now: Callable[[], datetime] = utc_now,
-) -> Runtime:
-    """A Runtime whose Clockodo is the fake, in process: no credentials, no network, no port."""
-    app = create_app(seed(seed=config.demo_seed, today=today), now=now)
-    return Runtime(demo_config(config), transport=httpx.ASGITransport(app=app), now=now)
+def demo_runtime(config: ServerConfig, *, today: date | None = None, clock: Clock | None = None) -> Runtime:
+    """A Runtime whose Clockodo is the fake, in process: no credentials, no network, no port.
+
+    The fake and the server share one clock: the real one, or (with `today`) one whose calendar starts on that
+    day at 16:00 in Berlin, so the demo company looks the same on any date it is pinned to.
+    """
+    clock = clock or clock_for(today, DEMO_ZONE)
+    day = clock.now().astimezone(DEMO_ZONE).date()
+    app = create_app(seed(seed=config.demo_seed, today=day), now=clock.now)
+    return Runtime(demo_config(config), transport=httpx.ASGITransport(app=app), clock=clock)

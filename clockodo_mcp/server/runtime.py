@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +12,7 @@ import anyio
 import httpx
 
 from clockodo_mcp.audit import AuditLog, default_audit_path
+from clockodo_mcp.clock import SYSTEM_CLOCK, Clock
 from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, User, UserRole
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
 from clockodo_mcp.server.config import ConfigError, ServerConfig
@@ -40,11 +39,6 @@ class Account:
         return self.user.role == UserRole.OWNER
 
 
-def utc_now() -> datetime:
-    """The current instant, aware UTC."""
-    return datetime.now(UTC)
-
-
 class Runtime:
     """Shared state of one server process; entered by every MCP lifespan (stdio, each SSE connection, HTTP)."""
 
@@ -53,19 +47,19 @@ class Runtime:
         config: ServerConfig,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        now: Callable[[], datetime] = utc_now,
-        monotonic: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         audit: AuditLog | None = None,
         tokens: ConfirmationTokens | None = None,
     ) -> None:
         self.config = config
-        self.now = now
-        self._monotonic = monotonic
+        self.clock = clock
         self._transport = transport
-        self.audit = audit or AuditLog(config.audit_path or default_audit_path())
+        self.audit = audit or AuditLog(config.audit_path or default_audit_path(), now=clock.now)
         if config.api_key:
             self.audit.add_secret(config.api_key)  # scrubbed even from error texts
-        self.tokens = tokens or ConfirmationTokens.from_env(ttl_seconds=config.token_ttl_seconds)
+        self.tokens = tokens or ConfirmationTokens.from_env(
+            ttl_seconds=config.token_ttl_seconds, now=lambda: clock.now().timestamp()
+        )
         self._client: ClockodoClient | None = None
         self._users = 0
         self._enter_lock = anyio.Lock()
@@ -73,6 +67,10 @@ class Runtime:
         self._master: MasterData | None = None
         self._master_at = 0.0
         self._account: Account | None = None
+
+    def now(self) -> datetime:
+        """The current instant from the runtime's clock, aware UTC."""
+        return self.clock.now()
 
     @property
     def client(self) -> ClockodoClient:
@@ -97,6 +95,8 @@ class Runtime:
                     base_url=self.config.base_url,
                     language=self.config.language,
                     transport=self._transport,
+                    monotonic=self.clock.monotonic,
+                    wall_clock=lambda: self.clock.now().timestamp(),
                 )
                 await client.__aenter__()
                 self._client = client
@@ -118,10 +118,10 @@ class Runtime:
     async def master(self) -> MasterData:
         """Master data, cached for `cache_ttl_seconds`; one load at a time however many calls wait."""
         async with self._master_lock:
-            fresh = self._monotonic() - self._master_at < self.config.cache_ttl_seconds
+            fresh = self.clock.monotonic() - self._master_at < self.config.cache_ttl_seconds
             if self._master is None or not fresh:
                 self._master = await load_master_data(self.client)
-                self._master_at = self._monotonic()
+                self._master_at = self.clock.monotonic()
             return self._master
 
     def invalidate_master_data(self) -> None:

@@ -13,12 +13,12 @@ import math
 import os
 import secrets
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from clockodo_mcp.audit.canonical import canonical_json, fingerprint
+from clockodo_mcp.clock import epoch_seconds
 
 __all__ = [
     "ENV_SECRET",
@@ -127,7 +127,7 @@ class ConfirmationTokens:
     """Issues and redeems confirmation tokens; thread-safe, single-use, keyed per process or by secret."""
 
     def __init__(
-        self, secret: bytes | None = None, *, ttl_seconds: int = 600, now: Callable[[], float] = time.time
+        self, secret: bytes | None = None, *, ttl_seconds: int = 600, now: Callable[[], float] = epoch_seconds
     ) -> None:
         if ttl_seconds <= 0:
             raise ValueError("ttl_seconds must be positive")
@@ -146,7 +146,7 @@ class ConfirmationTokens:
         environ: Mapping[str, str] | None = None,
         *,
         ttl_seconds: int = 600,
-        now: Callable[[], float] = time.time,
+        now: Callable[[], float] = epoch_seconds,
     ) -> ConfirmationTokens:
         """Key from ``CLOCKODO_MCP_SECRET`` (SHA-256 of the string) so tokens survive restarts; else random."""
         value = (os.environ if environ is None else environ).get(ENV_SECRET)

@@ -1,7 +1,6 @@
 """The deterministic demo company: reproducible, realistic, and shaped so the product's questions have answers."""
 
 import itertools
-import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -510,12 +509,9 @@ def test_records_match_the_official_schemas(demo, registry, attr, schema):
 # ---- sizes -------------------------------------------------------------------------------------------------------
 
 
-def test_large_size_has_at_least_100k_entries_and_seeds_quickly():
-    started = time.perf_counter()
-    data = seed(7, TODAY, "large")
-    elapsed = time.perf_counter() - started
+def test_large_size_has_at_least_100k_entries():
+    data = seed(7, TODAY, "large")  # how long seeding takes is measured in bench/
     assert len(data.entries) >= LARGE_ENTRIES
-    assert elapsed < 20
     assert 150 <= len(data.users) <= 320
     assert len({u["name"] for u in data.users}) == len(data.users)
     assert sum(e.time_until is None for e in data.entries) == 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -232,8 +230,8 @@ async def test_worker_mass_edit_touches_only_own_entries(worker: httpx.AsyncClie
     assert (await worker.put("/v2/entrygroups", json={**ALL, "hourly_rate": 1})).status_code == 403
 
 
-async def test_large_company_month_aggregation_and_pages_are_fast() -> None:
-    """100,000+ entries: one month grouped two levels deep, and a page of 1,000 entries (bounds are generous)."""
+async def test_large_company_month_aggregates_two_levels_and_pages_a_thousand_entries() -> None:
+    """100,000+ entries: one month grouped two levels deep, and a page of 1,000 (speed is measured in bench/)."""
     dataset = seed(size="large", today=NOW.date())
     assert len(dataset.entries) >= 100_000
     app = create_app(dataset, now=lambda: NOW)
@@ -242,15 +240,8 @@ async def test_large_company_month_aggregation_and_pages_are_fast() -> None:
     async with httpx.AsyncClient(
         transport=transport, base_url="http://fake/api", headers=headers(OWNER_EMAIL, OWNER_KEY)
     ) as client:
-        timings: dict[str, list[float]] = {"groups": [], "page": []}
-        for _ in range(3):
-            started = time.perf_counter()
-            grouped = await client.get("/v2/entrygroups", params={**month, "grouping[]": ["projects_id", "users_id"]})
-            timings["groups"].append(time.perf_counter() - started)
-            started = time.perf_counter()
-            page = await client.get("/v2/entries", params={**month, "items_per_page": 1000, "enhanced_list": "true"})
-            timings["page"].append(time.perf_counter() - started)
+        grouped = await client.get("/v2/entrygroups", params={**month, "grouping[]": ["projects_id", "users_id"]})
+        page = await client.get("/v2/entries", params={**month, "items_per_page": 1000, "enhanced_list": "true"})
     assert grouped.status_code == 200
+    assert grouped.json()["groups"]
     assert len(page.json()["entries"]) == 1000
-    assert statistics.median(timings["groups"]) < 0.25
-    assert statistics.median(timings["page"]) < 0.25

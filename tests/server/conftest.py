@@ -11,6 +11,7 @@ import httpx
 import pytest
 from mcp import Client
 
+from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY, seed
@@ -53,7 +54,7 @@ def make_runtime(
         audit_path=audit_path,
         **config,
     )
-    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), now=frozen_now)
+    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), clock=FrozenClock(NOW))
 
 
 @pytest.fixture
