@@ -47,7 +47,7 @@ def test_the_flag_wins_over_the_environment_and_both_are_optional():
 
 @pytest.mark.parametrize("value", ["tomorrow", "2026-13-01", "1999-12-31", "2026-02-30", ""])
 def test_a_bad_today_is_refused_with_the_expected_format(value):
-    with pytest.raises(ValueError, match="YYYY-MM-DD|between 2000 and 2100"):
+    with pytest.raises(ValueError, match=r"YYYY-MM-DD|between 2000 and 2100"):
         parse_today(value)
 
 
