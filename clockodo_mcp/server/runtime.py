@@ -14,7 +14,7 @@ import anyio
 import httpx
 
 from clockodo_mcp.audit import AuditLog, default_audit_path
-from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, User, UserRole
+from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, RateLimitPolicy, User, UserRole
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
@@ -57,8 +57,10 @@ class Runtime:
         monotonic: Callable[[], float] = time.monotonic,
         audit: AuditLog | None = None,
         tokens: ConfirmationTokens | None = None,
+        rate_limit: RateLimitPolicy | None = None,
     ) -> None:
         self.config = config
+        self._rate_limit = rate_limit  # None: Clockodo's published limits
         self.now = now
         self._monotonic = monotonic
         self._transport = transport
@@ -97,6 +99,7 @@ class Runtime:
                     base_url=self.config.base_url,
                     language=self.config.language,
                     transport=self._transport,
+                    rate_limit=self._rate_limit,
                 )
                 await client.__aenter__()
                 self._client = client

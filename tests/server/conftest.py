@@ -11,6 +11,7 @@ import httpx
 import pytest
 from mcp import Client
 
+from clockodo_mcp.clockodo import RateLimitPolicy
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY, seed
@@ -43,7 +44,13 @@ def audit_path(tmp_path: Path) -> Path:
 
 
 def make_runtime(
-    fake_app: Any, audit_path: Path, *, user: str = OWNER_EMAIL, key: str = OWNER_KEY, **config: Any
+    fake_app: Any,
+    audit_path: Path,
+    *,
+    user: str = OWNER_EMAIL,
+    key: str = OWNER_KEY,
+    rate_limit: RateLimitPolicy | None = None,
+    **config: Any,
 ) -> Runtime:
     settings = ServerConfig(
         api_user=user,
@@ -53,7 +60,7 @@ def make_runtime(
         audit_path=audit_path,
         **config,
     )
-    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), now=frozen_now)
+    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), now=frozen_now, rate_limit=rate_limit)
 
 
 @pytest.fixture
