@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from clockodo_mcp.clockodo import ClockodoArgumentError, ClockodoRateLimitedError, RateBudgetExhausted, RateLimitPolicy
+from clockodo_mcp.clockodo.errors import describe_limit
 from clockodo_mcp.clockodo.ratelimit import RateLimiter
 
 from .conftest import FakeClock, make_client
@@ -210,3 +211,18 @@ def test_default_policy_uses_clockodos_published_limits() -> None:
 def test_invalid_policies_are_refused(kwargs: dict[str, object], parameter: str) -> None:
     with pytest.raises(ClockodoArgumentError, match=parameter):
         RateLimitPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("limit", "seconds", "text"),
+    [
+        (900, 60.0, "900 requests a minute"),
+        (2_250, 900.0, "2,250 requests per 15 minutes"),
+        (4_500, 3_600.0, "4,500 requests an hour"),
+        (20_000, 86_400.0, "20,000 requests a day"),
+        (5, 7_200.0, "5 requests per 2 hours"),
+        (5, 1.5, "5 requests per 1.5 seconds"),
+    ],
+)
+def test_windows_are_named_the_way_clockodo_publishes_them(limit: int, seconds: float, text: str) -> None:
+    assert describe_limit(limit, seconds) == text
