@@ -11,6 +11,7 @@ from platformdirs import user_data_path
 
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
+from clockodo_mcp.fake.faults import FaultConfig
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime, utc_now
 
@@ -36,6 +37,11 @@ def demo_runtime(
     today: date | None = None,
     now: Callable[[], datetime] = utc_now,
 ) -> Runtime:
-    """A Runtime whose Clockodo is the fake, in process: no credentials, no network, no port."""
-    app = create_app(seed(seed=config.demo_seed, today=today), now=now)
+    """A Runtime whose Clockodo is the fake, in process: no credentials, no network, no port.
+
+    `demo_latency_seconds` (CLOCKODO_MCP_DEMO_LATENCY) delays every fake request, as a remote Clockodo would.
+    """
+    latency = config.demo_latency_seconds
+    faults = FaultConfig(latency_seconds=latency) if latency > 0 else None
+    app = create_app(seed(seed=config.demo_seed, today=today), faults=faults, now=now)
     return Runtime(demo_config(config), transport=httpx.ASGITransport(app=app), now=now)
