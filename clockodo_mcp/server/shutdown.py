@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
+from types import FrameType
 from typing import Any
 
 import anyio
+import uvicorn
 from mcp.server import MCPServer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from clockodo_mcp.server.asgi import json_error
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -57,3 +63,73 @@ async def serve_stdio(server: MCPServer[Any]) -> None:
             group.start_soon(stop_on_signal)
             await server.run_stdio_async()
             group.cancel_scope.cancel()  # stdin closed: the client is gone, stop listening for signals
+
+
+class Draining:
+    """ASGI middleware: on shutdown, requests still running after the grace period are ended cleanly.
+
+    Cancelled here rather than by uvicorn, a request ends without a traceback in the log, and a client still
+    waiting for its answer gets a 503 saying why instead of a dropped connection; an event stream is ended
+    properly.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.running: set[anyio.CancelScope] = set()
+
+    def cancel_all(self) -> None:
+        """End every request in flight."""
+        for scope in list(self.running):
+            scope.cancel()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = complete = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started, complete
+            if message["type"] == "http.response.start":
+                if started and not complete:
+                    return  # a second answer to an unfinished stream (the SDK's SSE endpoint on shutdown)
+                started = True
+            elif message["type"] == "http.response.body":
+                complete = not message.get("more_body", False)
+            await send(message)
+
+        with anyio.CancelScope() as cancel:
+            self.running.add(cancel)
+            try:
+                await self.app(scope, receive, tracked)
+            finally:
+                self.running.discard(cancel)
+        if started and not complete:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        elif cancel.cancelled_caught and not started:
+            message = "The server is shutting down; the call was cancelled. Retry once it is back."
+            for event in json_error(503, "shutting_down", message, [(b"connection", b"close")]):
+                await send(event)
+
+
+class BoundedServer(uvicorn.Server):
+    """uvicorn, bounded: a signal ends in-flight requests after the grace period and the process soon after."""
+
+    def __init__(self, config: uvicorn.Config, draining: Draining) -> None:
+        super().__init__(config)
+        self.draining = draining
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.should_exit:
+            exit_at_deadline(sig)  # should a clean shutdown hang (a stuck thread), end the process anyway
+        super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        async def after_grace() -> None:
+            await anyio.sleep(GRACE_SECONDS)
+            self.draining.cancel_all()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(after_grace)
+            await super().shutdown(sockets)  # waits for the requests in flight, then stops the lifespan
+            group.cancel_scope.cancel()

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
-import socket
 from collections.abc import Sequence
-from types import FrameType
 from typing import Any, Literal
 
-import anyio
 import uvicorn
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from clockodo_mcp.server.asgi import json_error
 from clockodo_mcp.server.config import ConfigError
-from clockodo_mcp.server.shutdown import GRACE_SECONDS, exit_at_deadline
+from clockodo_mcp.server.shutdown import GRACE_SECONDS, BoundedServer, Draining
 
 HttpTransport = Literal["sse", "http"]
 LOOPBACK_NAMES = ("localhost",)
@@ -77,15 +74,6 @@ def loopback_origins(port: int) -> list[str]:
     return [f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"]
 
 
-def _refuse(status: int, error: str, message: str, extra: Sequence[tuple[bytes, bytes]] = ()) -> list[Message]:
-    body = json.dumps({"error": error, "message": message}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
-    return [
-        {"type": "http.response.start", "status": status, "headers": headers},
-        {"type": "http.response.body", "body": body},
-    ]
-
-
 class OriginGuard:
     """ASGI middleware: an `Origin` header, when present, must be this server's own origin exactly.
 
@@ -124,7 +112,7 @@ class OriginGuard:
             "was refused: a web page from another site or port may not drive this MCP server. Connect from an "
             "MCP client (which sends no Origin) or serve the page from this server's origin."
         )
-        for event in _refuse(403, "forbidden_origin", message):
+        for event in json_error(403, "forbidden_origin", message):
             await send(event)
 
 
@@ -152,7 +140,7 @@ class BearerAuth:
         headers = dict(scope.get("headers") or [])
         if not self.authorized(headers.get(b"authorization", b"")):
             challenge = [(b"www-authenticate", b"Bearer")]
-            for event in _refuse(401, "unauthorized", "Missing or wrong bearer token.", challenge):
+            for event in json_error(401, "unauthorized", "Missing or wrong bearer token.", challenge):
                 await send(event)
             return
         await self.app(scope, receive, send)
@@ -178,76 +166,6 @@ def http_app(
     return OriginGuard(secured, host, port, allowed_hosts)
 
 
-class Draining:
-    """ASGI middleware: on shutdown, requests still running after the grace period are ended cleanly.
-
-    Cancelled here rather than by uvicorn, a request ends without a traceback in the log, and a client still
-    waiting for its answer gets a 503 saying why instead of a dropped connection; an event stream is ended
-    properly.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.running: set[anyio.CancelScope] = set()
-
-    def cancel_all(self) -> None:
-        """End every request in flight."""
-        for scope in list(self.running):
-            scope.cancel()
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = complete = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started, complete
-            if message["type"] == "http.response.start":
-                if started:
-                    return  # a second answer (the SDK's SSE endpoint once its stream has ended): keep the first
-                started = True
-            elif message["type"] == "http.response.body":
-                complete = not message.get("more_body", False)
-            await send(message)
-
-        with anyio.CancelScope() as cancel:
-            self.running.add(cancel)
-            try:
-                await self.app(scope, receive, tracked)
-            finally:
-                self.running.discard(cancel)
-        if started and not complete:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        elif cancel.cancelled_caught and not started:
-            message = "The server is shutting down; the call was cancelled. Retry once it is back."
-            for event in _refuse(503, "shutting_down", message, [(b"connection", b"close")]):
-                await send(event)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn, bounded: a signal ends in-flight requests after the grace period and the process soon after."""
-
-    def __init__(self, config: uvicorn.Config, draining: Draining) -> None:
-        super().__init__(config)
-        self.draining = draining
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if not self.should_exit:
-            exit_at_deadline(sig)  # should a clean shutdown hang (a stuck thread), end the process anyway
-        super().handle_exit(sig, frame)
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        async def after_grace() -> None:
-            await anyio.sleep(GRACE_SECONDS)
-            self.draining.cancel_all()
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(after_grace)
-            await super().shutdown(sockets)  # waits for the requests in flight, then stops the lifespan
-            group.cancel_scope.cancel()
-
-
 async def serve_http(app: ASGIApp, host: str, port: int, log_level: str = "warning") -> None:
     """Run an ASGI app with uvicorn until SIGTERM or SIGINT; exits within 5 s even with calls in flight."""
     draining = Draining(app)
@@ -260,4 +178,4 @@ async def serve_http(app: ASGIApp, host: str, port: int, log_level: str = "warni
         # uvicorn's own cancel, should a request ignore ours (cancelled, it cannot answer 503 any more)
         timeout_graceful_shutdown=int(GRACE_SECONDS) + 1,
     )
-    await _Server(config, draining).serve()
+    await BoundedServer(config, draining).serve()
