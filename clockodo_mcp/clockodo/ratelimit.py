@@ -79,10 +79,9 @@ class _Window:
         blocks: list[_Block] = []
         if len(self.sent) >= self.limit:
             blocks.append(self._until(self.sent[len(self.sent) - self.limit], now, share=False))
-        mine = self.by_caller.get(caller) if caller is not None else None
         if caller is not None:
-            callers = len(self.by_caller) + (0 if mine else 1)
-            share = max(1, self.usable // callers)
+            mine = self.by_caller.get(caller)
+            share = max(1, self.usable // (len(self.by_caller) + (0 if mine else 1)))  # counting this caller
             if mine and len(mine) >= share:
                 blocks.append(self._until(mine[len(mine) - share], now, share=True))
         return max(blocks, key=lambda b: b.wait, default=None)
