@@ -161,6 +161,7 @@ def make_runtime(config: ServerConfig) -> Runtime:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the server on the chosen transport."""
     from clockodo_mcp.server.app import build_server
+    from clockodo_mcp.server.shutdown import serve_stdio
     from clockodo_mcp.server.transports import http_app, security_settings, serve_http
 
     config = server_config(args)
@@ -171,12 +172,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = build_server(make_runtime(config))
     logger.info("clockodo-mcp %s: %s, transport %s", __version__, config.describe_credentials(), args.transport)
     if args.transport == "stdio":
-        server.run("stdio")
+        anyio.run(serve_stdio, server)
         return 0
     app = http_app(server, args.transport, host=args.host, port=args.port, allowed_hosts=allowed, auth_token=token)
     path = "/sse" if args.transport == "sse" else "/mcp"
     print(f"clockodo-mcp listening on http://{args.host}:{args.port}{path}", file=sys.stderr)
-    anyio.run(serve_http, app, args.host, args.port)
+    try:
+        anyio.run(serve_http, app, args.host, args.port)
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it handled: stopped as asked, not a crash
+        return 130
     return 0
 
 

@@ -22,6 +22,7 @@ from clockodo_mcp.server.errors import to_tool_error
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.registry import ToolFn, ToolSpec
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.server.sessions import rate_key
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -104,7 +105,8 @@ def audited(spec: ToolSpec) -> ToolFn:
             ) from None
         outcome: dict[str, Any] = {"kind": "outcome", "call_id": call_id, "tool": spec.name}
         try:
-            value = await spec.fn(**kwargs)
+            with runtime.client.as_caller(rate_key(ctx)):  # fair shares of the rate budget per session
+                value = await spec.fn(**kwargs)
         except BaseException as error:
             if not isinstance(error, Exception):
                 raise

@@ -11,6 +11,7 @@ from platformdirs import user_data_path
 from clockodo_mcp.clock import DEMO_ZONE, Clock, clock_for
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
+from clockodo_mcp.fake.faults import FaultConfig
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime
 
@@ -35,8 +36,11 @@ def demo_runtime(config: ServerConfig, *, today: date | None = None, clock: Cloc
 
     The fake and the server share one clock: the real one, or (with `today`) one whose calendar starts on that
     day at 16:00 in Berlin, so the demo company looks the same on any date it is pinned to.
+    `demo_latency_seconds` (CLOCKODO_MCP_DEMO_LATENCY) delays every fake request, as a remote Clockodo would.
     """
     clock = clock or clock_for(today, DEMO_ZONE)
     day = clock.now().astimezone(DEMO_ZONE).date()
-    app = create_app(seed(seed=config.demo_seed, today=day), now=clock.now)
+    latency = config.demo_latency_seconds
+    faults = FaultConfig(latency_seconds=latency) if latency > 0 else None
+    app = create_app(seed(seed=config.demo_seed, today=day), faults=faults, now=clock.now)
     return Runtime(demo_config(config), transport=httpx.ASGITransport(app=app), clock=clock)

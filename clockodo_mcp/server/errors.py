@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from mcp.server.mcpserver.exceptions import ToolError
 
@@ -17,6 +18,7 @@ from clockodo_mcp.clockodo import (
     ClockodoTransportError,
     ClockodoUnexpectedResponseError,
     ClockodoValidationError,
+    RateBudgetExhausted,
 )
 from clockodo_mcp.domain.names import NameResolutionError
 from clockodo_mcp.domain.periods import PeriodError
@@ -49,13 +51,26 @@ def clockodo_message(error: ClockodoError, *, write: bool) -> str:
     if isinstance(error, ClockodoNotFoundError):
         return f"Clockodo has no such record (404): {error}. Check the id with a list or lookup tool.{tail}"
     if isinstance(error, ClockodoRateLimitedError):
-        wait = f" Retry in about {error.retry_after:.0f} s." if error.retry_after else " Retry in a minute."
-        return f"Clockodo is rate-limiting this account (429).{wait}{tail}"
+        return rate_limited_message(error, tail)
     if isinstance(error, ClockodoValidationError | ClockodoConflictError):
         return f"Clockodo did not accept the request: {error}{tail}"
     if isinstance(error, ClockodoServerError | ClockodoTransportError | ClockodoUnexpectedResponseError):
         return f"Clockodo is not answering properly right now ({error}). Try again in a moment.{tail}"
     return f"Clockodo error: {error}{tail}"
+
+
+def rate_limited_message(error: ClockodoRateLimitedError, tail: str) -> str:
+    """When to retry, in words and as `retry_after=N` (whole seconds) for a client that parses it."""
+    seconds = max(1, math.ceil(error.retry_after)) if error.retry_after else None
+    when = f"retry in {seconds} s (retry_after={seconds})" if seconds else "retry in about a minute (retry_after=60)"
+    if isinstance(error, RateBudgetExhausted):
+        if error.share:
+            return (
+                f"This session has used its share of Clockodo's limit of {error.limit_text}, which other sessions "
+                f"of this server share; {when}.{tail}"
+            )
+        return f"Clockodo's limit of {error.limit_text} is reached; {when}.{tail}"
+    return f"Clockodo is rate-limiting this account (429); {when}.{tail}"
 
 
 def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[ToolError, str]:

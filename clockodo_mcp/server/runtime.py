@@ -13,7 +13,7 @@ import httpx
 
 from clockodo_mcp.audit import AuditLog, default_audit_path
 from clockodo_mcp.clock import SYSTEM_CLOCK, Clock
-from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, User, UserRole
+from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, RateLimitPolicy, User, UserRole
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
@@ -50,9 +50,11 @@ class Runtime:
         clock: Clock = SYSTEM_CLOCK,
         audit: AuditLog | None = None,
         tokens: ConfirmationTokens | None = None,
+        rate_limit: RateLimitPolicy | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
+        self._rate_limit = rate_limit  # None: Clockodo's published limits
         self._transport = transport
         self.audit = audit or AuditLog(config.audit_path or default_audit_path(), now=clock.now)
         if config.api_key:
@@ -97,6 +99,7 @@ class Runtime:
                     transport=self._transport,
                     monotonic=self.clock.monotonic,
                     wall_clock=lambda: self.clock.now().timestamp(),
+                    rate_limit=self._rate_limit,
                 )
                 await client.__aenter__()
                 self._client = client

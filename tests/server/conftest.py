@@ -12,6 +12,7 @@ import pytest
 from mcp import Client
 
 from clockodo_mcp.clock import FrozenClock
+from clockodo_mcp.clockodo import RateLimitPolicy
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY, seed
@@ -44,7 +45,13 @@ def audit_path(tmp_path: Path) -> Path:
 
 
 def make_runtime(
-    fake_app: Any, audit_path: Path, *, user: str = OWNER_EMAIL, key: str = OWNER_KEY, **config: Any
+    fake_app: Any,
+    audit_path: Path,
+    *,
+    user: str = OWNER_EMAIL,
+    key: str = OWNER_KEY,
+    rate_limit: RateLimitPolicy | None = None,
+    **config: Any,
 ) -> Runtime:
     settings = ServerConfig(
         api_user=user,
@@ -54,7 +61,7 @@ def make_runtime(
         audit_path=audit_path,
         **config,
     )
-    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), clock=FrozenClock(NOW))
+    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), clock=FrozenClock(NOW), rate_limit=rate_limit)
 
 
 @pytest.fixture
