@@ -89,3 +89,23 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 def no_keyring(memory_keyring: MemoryKeyring) -> None:
     """No usable keyring backend, as on headless Linux (set after, and restored with, the in-memory one)."""
     keyring.set_keyring(fail.Keyring())
+
+
+# Skips that cannot be helped on CI's machine (it runs as root); any other skip under CI=true fails the run, so a
+# test that needs a server or a tool cannot pass CI by skipping.
+CI_ALLOWED_SKIPS = ("root ignores directory permissions",)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI=true, turn an unexpected skip into a failed run."""
+    import os
+
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    unexpected = [r for r in skipped if not any(reason in str(r.longrepr) for reason in CI_ALLOWED_SKIPS)]
+    if unexpected:
+        for report in unexpected:
+            print(f"\nCI must not skip: {report.nodeid}: {report.longrepr}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
