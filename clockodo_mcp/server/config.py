@@ -41,6 +41,7 @@ class ServerConfig:
     demo_today: date | None = None  # pins the demo company's calendar (--today / CLOCKODO_MCP_TODAY)
     confirm: ConfirmMode = "auto"
     audit_path: Path | None = None
+    store_url: str | None = None  # CLOCKODO_MCP_STORE / --store; default: an SQLite file in the user data dir
     cache_ttl_seconds: float = 60.0
     token_ttl_seconds: int = 600
 
@@ -79,6 +80,7 @@ def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object
         "read_only": env_flag(source, "CLOCKODO_MCP_READ_ONLY"),
         "toolsets": parse_toolsets(source.get("CLOCKODO_MCP_TOOLSETS")),
         "audit_path": Path(source["CLOCKODO_MCP_AUDIT_LOG"]) if source.get("CLOCKODO_MCP_AUDIT_LOG") else None,
+        "store_url": source.get("CLOCKODO_MCP_STORE") or None,
     }
     if source.get("CLOCKODO_MCP_CONFIRM"):
         mode = source["CLOCKODO_MCP_CONFIRM"]

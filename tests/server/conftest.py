@@ -18,6 +18,7 @@ from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.store import sqlite_url
 from tests.conftest import held_open
 
 TODAY = date(2026, 11, 24)
@@ -46,6 +47,7 @@ def audit_path(tmp_path: Path) -> Path:
 def make_runtime(
     fake_app: Any, audit_path: Path, *, user: str = OWNER_EMAIL, key: str = OWNER_KEY, **config: Any
 ) -> Runtime:
+    config.setdefault("store_url", sqlite_url(audit_path.with_name("store.sqlite3")))
     settings = ServerConfig(
         api_user=user,
         api_key=key,
