@@ -508,7 +508,7 @@ def _writable(path: Path) -> bool:
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
-    return os.access(parent, os.W_OK | os.X_OK)
+    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
 
 
 def audit_check(path: Path, store: Store | None = None) -> Check:

@@ -242,6 +242,13 @@ class SQLiteStore:
                 conn, self._conn = self._conn, None
                 conn.close()
 
+    def __del__(self) -> None:
+        # A store dropped without close() (a Runtime never entered, a CLI error path) still releases its file.
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
     # -- nonce ledger and journal ---------------------------------------------------------------------------
 
     def spent_nonce(self, nonce: str) -> SpentNonce | None:

@@ -59,7 +59,8 @@ class Worker:
         )
         self._lines: queue.Queue[str] = queue.Queue()
         assert self.proc.stdout is not None
-        threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, args=(self.proc.stdout,), daemon=True)
+        self._pump_thread.start()
         self.log = log
 
     def _pump(self, stream: IO[str]) -> None:
@@ -91,6 +92,10 @@ class Worker:
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
+                self.proc.wait(timeout=30)
+            self._pump_thread.join(timeout=30)  # it ends at the end of the worker's stdout
+            assert self.proc.stdout is not None
+            self.proc.stdout.close()
             self._stderr.close()
 
 
@@ -175,4 +180,5 @@ def test_two_processes_confirming_one_token_at_once_apply_it_exactly_once(fake, 
     changes = store.list_changes(limit=1000)
     assert Counter(c.status for c in changes) == {"applied": 2 * RACES_PER_TOOL}
     audit = verify(tmp_path / "audit.jsonl", store=store)  # three processes appended to one keyed, anchored chain
+    store.close()
     assert audit.ok, audit.reason
