@@ -26,6 +26,14 @@ def _no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def _private_store(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test (and every server it starts in a subprocess) gets its own store, and no audit key from the shell."""
+    store = tmp_path_factory.mktemp("store") / "store.sqlite3"
+    monkeypatch.setenv("CLOCKODO_MCP_STORE", f"sqlite:///{store.as_posix().lstrip('/')}")
+    monkeypatch.delenv("CLOCKODO_MCP_AUDIT_KEY", raising=False)
+
+
 @asynccontextmanager
 async def held_open(manager: AbstractAsyncContextManager[T]) -> AsyncIterator[T]:
     """Enter and exit an async context manager in ONE background task.
@@ -93,7 +101,7 @@ def no_keyring(memory_keyring: MemoryKeyring) -> None:
 
 # Skips that cannot be helped on CI's machine (it runs as root); any other skip under CI=true fails the run, so a
 # test that needs a server or a tool cannot pass CI by skipping.
-CI_ALLOWED_SKIPS = ("root ignores directory permissions",)
+CI_ALLOWED_SKIPS = ("root ignores directory permissions", "root ignores file permissions")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

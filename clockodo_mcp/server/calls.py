@@ -17,7 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
-from clockodo_mcp.audit import AuditWriteError
+from clockodo_mcp.audit import AuditLogDamaged, AuditWriteError
 from clockodo_mcp.server.errors import to_tool_error
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.registry import ToolFn, ToolSpec
@@ -85,6 +85,7 @@ def audited(spec: ToolSpec) -> ToolFn:
         call_id = uuid.uuid4().hex
         arguments = {k: jsonable(v) for k, v in kwargs.items() if k != "ctx"}
         started = time.perf_counter()
+        recorded = True
         try:
             await append(
                 runtime,
@@ -98,11 +99,17 @@ def audited(spec: ToolSpec) -> ToolFn:
                 },
             )
         except AuditWriteError as error:
-            logger.error("Audit log not writable: %s", error)
-            raise ToolError(
-                f"Refused: the audit log cannot be written ({error}). Nothing was changed. Fix the audit log "
-                "location (CLOCKODO_MCP_AUDIT_LOG) or its permissions, then try again."
-            ) from None
+            if not write and isinstance(error, AuditLogDamaged):
+                # A torn or damaged log blocks writes until `audit repair`; a read changes nothing, so it goes on.
+                logger.warning("Reading without an audit record until the log is repaired: %s", error)
+                recorded = False
+            else:
+                logger.error("Audit log not writable: %s", error)
+                raise ToolError(
+                    f"Refused: the audit log cannot be written ({error}). Nothing was changed. Fix the audit log "
+                    "location (CLOCKODO_MCP_AUDIT_LOG), the store (CLOCKODO_MCP_STORE) or their permissions, then "
+                    "try again."
+                ) from None
         outcome: dict[str, Any] = {"kind": "outcome", "call_id": call_id, "tool": spec.name}
         try:
             with runtime.client.as_caller(rate_key(ctx)):  # fair shares of the rate budget per session
@@ -112,7 +119,8 @@ def audited(spec: ToolSpec) -> ToolFn:
                 raise
             tool_error, status = to_tool_error(error, tool=spec.name, write=write)
             outcome |= {"status": status, "error": str(tool_error)}
-            await _finish(runtime, outcome, started)
+            if recorded:
+                await _finish(runtime, outcome, started)
             raise tool_error from None
         outcome["status"] = "ok"
         if isinstance(value, ToolOutput):
@@ -121,7 +129,8 @@ def audited(spec: ToolSpec) -> ToolFn:
                 outcome["change"] = value.audit_change
             if value.audit_count is not None:
                 outcome["count"] = value.audit_count
-        await _finish(runtime, outcome, started)
+        if recorded:
+            await _finish(runtime, outcome, started)
         return to_result(value)
 
     return call

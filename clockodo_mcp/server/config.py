@@ -42,6 +42,7 @@ class ServerConfig:
     demo_latency_seconds: float = 0.0  # added to every request of the demo's fake Clockodo (realism, tests)
     confirm: ConfirmMode = "auto"
     audit_path: Path | None = None
+    store_url: str | None = None  # CLOCKODO_MCP_STORE / --store; default: an SQLite file in the user data dir
     cache_ttl_seconds: float = 60.0
     token_ttl_seconds: int = 600
 
@@ -93,6 +94,7 @@ def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object
         "toolsets": parse_toolsets(source.get("CLOCKODO_MCP_TOOLSETS")),
         "audit_path": Path(source["CLOCKODO_MCP_AUDIT_LOG"]) if source.get("CLOCKODO_MCP_AUDIT_LOG") else None,
         "demo_latency_seconds": _seconds(source, "CLOCKODO_MCP_DEMO_LATENCY"),
+        "store_url": source.get("CLOCKODO_MCP_STORE") or None,
     }
     if source.get("CLOCKODO_MCP_CONFIRM"):
         mode = source["CLOCKODO_MCP_CONFIRM"]

@@ -14,12 +14,13 @@ from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
 from clockodo_mcp.fake.faults import FaultConfig
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.store import sqlite_url
 
 DEMO_BASE_URL = "http://demo.clockodo.invalid/api"
 
 
 def demo_config(config: ServerConfig) -> ServerConfig:
-    """The configuration pointed at the in-process fake, as the demo owner, with its own audit log."""
+    """The configuration pointed at the in-process fake, as the demo owner, with its own audit log and store."""
     return dataclasses.replace(
         config,
         api_user=OWNER_EMAIL,
@@ -28,6 +29,7 @@ def demo_config(config: ServerConfig) -> ServerConfig:
         base_url=DEMO_BASE_URL,
         demo=True,
         audit_path=config.audit_path or user_data_path("clockodo-mcp") / "demo-audit.jsonl",
+        store_url=config.store_url or sqlite_url(user_data_path("clockodo-mcp") / "demo-store.sqlite3"),
     )
 
 

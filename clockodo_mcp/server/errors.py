@@ -30,6 +30,10 @@ class Refused(ToolError):
     """A deliberate refusal (bad token, stale preview, duplicate entry …): audited as `refused`."""
 
 
+class OutcomeUnknown(ToolError):
+    """A confirmed write whose outcome nobody knows (the answer was lost): audited as `unknown`, never "unchanged"."""
+
+
 def _nothing_changed(write: bool) -> str:
     return " Nothing was changed." if write else ""
 
@@ -79,6 +83,8 @@ def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[Tool
         error = error.exceptions[0]  # concurrent loads (task groups) wrap the one error that matters
     if isinstance(error, Refused):
         return error, "refused"
+    if isinstance(error, OutcomeUnknown):
+        return error, "unknown"
     if isinstance(error, ToolError):
         return error, "rejected"
     if isinstance(error, PeriodError | NameResolutionError):

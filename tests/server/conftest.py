@@ -19,6 +19,7 @@ from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.store import sqlite_url
 from tests.conftest import held_open
 
 TODAY = date(2026, 11, 24)
@@ -53,6 +54,7 @@ def make_runtime(
     rate_limit: RateLimitPolicy | None = None,
     **config: Any,
 ) -> Runtime:
+    config.setdefault("store_url", sqlite_url(audit_path.with_name("store.sqlite3")))
     settings = ServerConfig(
         api_user=user,
         api_key=key,
