@@ -36,7 +36,6 @@ from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
-    MAX_MONEY,
     AmountArg,
     DayArg,
     IdArg,
@@ -55,7 +54,6 @@ ConfirmArg = Annotated[
 ]
 # Clockodo's budget-notification thresholds (percent of the budget).
 THRESHOLDS = (*range(10, 151, 10), 200, 250, 300)
-MAX_BUDGET = MAX_MONEY
 STATUS_RULES = (
     "Clockodo's status rules: a pending request (0) can be approved (1), declined (2) or withdrawn by its owner (4); "
     "an approval (1) can only be cancelled (3); declined and cancelled absences are final."

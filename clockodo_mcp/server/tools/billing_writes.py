@@ -39,7 +39,6 @@ from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money, fmt_money, hours
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
-    MAX_MONEY,
     MoneyArg,
     NameArg,
     PeriodArg,
@@ -54,7 +53,6 @@ ConfirmArg = Annotated[
     TokenText | None,
     Field(description="Omit it to get a preview and a token; pass that token back with the SAME arguments to apply."),
 ]
-MAX_RATE = MAX_MONEY
 PAGE_SIZE = 1000
 RATE_CRITERIA = ("customer_ids", "project_ids", "service_ids", "user_ids")
 _FILTER_KEYS = ("customers_id", "projects_id", "users_id", "services_id")
