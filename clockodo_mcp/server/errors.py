@@ -6,6 +6,7 @@ import logging
 import math
 
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
 
 from clockodo_mcp.clockodo import (
     ClockodoAuthenticationError,
@@ -53,7 +54,8 @@ def clockodo_message(error: ClockodoError, *, write: bool) -> str:
             f"need an owner or a user with the matching access rights. Detail: {error}{tail}"
         )
     if isinstance(error, ClockodoNotFoundError):
-        return f"Clockodo has no such record (404): {error}. Check the id with a list or lookup tool.{tail}"
+        detail = str(error).rstrip(".")
+        return f"Clockodo has no such record (404): {detail}. Find the id with a list or lookup tool.{tail}"
     if isinstance(error, ClockodoRateLimitedError):
         return rate_limited_message(error, tail)
     if isinstance(error, ClockodoValidationError | ClockodoConflictError):
@@ -91,6 +93,11 @@ def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[Tool
         return ToolError(f"{error}{_nothing_changed(write)}"), "rejected"
     if isinstance(error, ClockodoError):
         return ToolError(clockodo_message(error, write=write)), "error"
+    if isinstance(error, ValidationError):  # a model the tool built itself failed: our bug, not the arguments
+        logger.error("Invalid model in tool %s", tool, exc_info=error)
+        return ToolError(
+            f"Internal error in {tool}; the details are in the server log.{_nothing_changed(write)}"
+        ), "error"
     if isinstance(error, ValueError):
         return ToolError(f"Invalid argument: {error}{_nothing_changed(write)}"), "rejected"
     logger.error("Unexpected error in tool %s", tool, exc_info=error)

@@ -343,7 +343,9 @@ async def test_a_stale_rate_preview_is_refused(mcp_client, fake_app):
 @pytest.mark.parametrize(
     ("arguments", "needle"),
     [
-        ({"hourly_rate": -5, "project": "Phoenix"}, "0 or more"),
+        ({"hourly_rate": -5, "project": "Phoenix"}, "'hourly_rate' must be a number from 0 to 99999999.99 (got -5)"),
+        ({"hourly_rate": "Infinity", "project": "Phoenix"}, "'hourly_rate' must be a number from 0"),
+        ({"hourly_rate": 95.555, "project": "Phoenix"}, "'hourly_rate' must have at most 2 decimals (got 95.555)"),
         ({"hourly_rate": 90}, "at least one of customer"),
         ({"hourly_rate": 90, "customer": "Client XYZ", "project": "Phoenix"}, "EitherCustomersOrProjects"),
         ({"hourly_rate": 130, "project": "Phoenix"}, "already 130.00"),

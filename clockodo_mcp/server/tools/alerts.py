@@ -246,7 +246,7 @@ async def alerts(
         float, Field(gt=0, le=1000, description="Timers running longer than this many hours.")
     ] = 10.0,
     kinds: Annotated[
-        list[AlertKind] | None,
+        Annotated[list[AlertKind], Field(max_length=10)] | None,
         Field(description="Only these checks: budget, utilization, unbilled, absence_request, timer (default all)."),
     ] = None,
     min_severity: Annotated[Severity, Field(description="Leave out alerts below this severity.")] = "info",

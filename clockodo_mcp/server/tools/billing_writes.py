@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,14 +38,21 @@ from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money, fmt_money, hours
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, tool_context
+from clockodo_mcp.server.tools.common import (
+    MoneyArg,
+    NameArg,
+    PeriodArg,
+    ShortText,
+    TokenText,
+    ToolContext,
+    tool_context,
+)
 from clockodo_mcp.server.undo import register_undo
 
 ConfirmArg = Annotated[
-    str | None,
+    TokenText | None,
     Field(description="Omit it to get a preview and a token; pass that token back with the SAME arguments to apply."),
 ]
-MAX_RATE = 99_999_999.99
 PAGE_SIZE = 1000
 RATE_CRITERIA = ("customer_ids", "project_ids", "service_ids", "user_ids")
 _FILTER_KEYS = ("customers_id", "projects_id", "users_id", "services_id")
@@ -599,14 +605,14 @@ def _rule_ids(after: Mapping[str, Any]) -> list[int]:
 
 @tool(title="Set an hourly rate", toolset="billing", read_only=False, destructive=True, idempotent=True)
 async def set_hourly_rate(
-    hourly_rate: Annotated[float, Field(description="The rate per hour in the account currency (0 or more).")],
+    hourly_rate: Annotated[MoneyArg, Field(description="The rate per hour in the account currency (0 or more).")],
     ctx: Context[Any, Any],
     customer: NameArg = None,
     project: NameArg = None,
     service: NameArg = None,
     user: NameArg = None,
     rerate_period: Annotated[
-        str | DateRange | None,
+        ShortText | DateRange | None,
         Field(
             description="Also re-rate the unbilled time entries of this period that match the rule (same syntax "
             "as period elsewhere, e.g. this_month). Billed entries are never re-rated."
@@ -624,12 +630,6 @@ async def set_hourly_rate(
     SAME arguments plus confirm_token to apply. Example: "set the rate for Project Phoenix to 95 €/h from this
     month" → set_hourly_rate(hourly_rate=95, project="Phoenix", rerate_period="this_month").
     """
-    if not math.isfinite(hourly_rate) or hourly_rate < 0:
-        raise ToolError(
-            f"hourly_rate must be 0 or more (got {hourly_rate}). Nothing was changed. Give the rate per hour, e.g. 95."
-        )
-    if hourly_rate > MAX_RATE:
-        raise ToolError(f"hourly_rate must be at most {MAX_RATE:,.2f}. Nothing was changed.")
     if customer is None and project is None and service is None and user is None:
         raise ToolError(
             "Say whom the rate is for: at least one of customer, project, service or user. Nothing was changed. "

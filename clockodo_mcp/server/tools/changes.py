@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from clockodo_mcp.audit import find_change, iter_records_reversed
 from clockodo_mcp.audit.readers import is_write_outcome
@@ -19,7 +19,7 @@ from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import tool_context
+from clockodo_mcp.server.tools.common import TokenText, plain_text, tool_context
 from clockodo_mcp.server.undo import UNDO_HANDLERS
 
 NOTHING = "Nothing was changed."
@@ -37,11 +37,13 @@ def undone_by(path: Path, change_id: str) -> dict[str, Any] | None:
 @confirmable
 async def undo(
     change_id: Annotated[
-        str, Field(min_length=1, max_length=64, description="The change_id of an applied write (see list_changes).")
+        str,
+        AfterValidator(plain_text),
+        Field(min_length=1, max_length=64, description="The change_id of an applied write (see list_changes)."),
     ],
     ctx: Context[Any, Any],
     confirm_token: Annotated[
-        str | None,
+        TokenText | None,
         Field(
             description="Omit to get a preview and a token; to apply, call again with the SAME change_id and the "
             "token. (Where the client can show forms, the server may instead ask the user directly.)"
@@ -160,7 +162,8 @@ async def list_changes(
     ctx: Context[Any, Any],
     limit: Annotated[int, Field(ge=1, le=200, description="How many changes, newest first.")] = 20,
     tool: Annotated[
-        str | None, Field(max_length=64, description="Only changes made by this tool, e.g. 'log_time'.")
+        Annotated[str, AfterValidator(plain_text)] | None,
+        Field(max_length=64, description="Only changes made by this tool, e.g. 'log_time'."),
     ] = None,
 ) -> ChangesOut:
     """List recent writes made through this server (from its local audit log), newest first, with their change_id.

@@ -3,20 +3,68 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 from clockodo_mcp.domain.hours import Scope
 from clockodo_mcp.domain.masterdata import MasterData
-from clockodo_mcp.domain.periods import DateRange, Period, parse_period
+from clockodo_mcp.domain.periods import FIRST_DAY, LAST_DAY, DateRange, Period, parse_period
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.runtime import Account, Runtime
 
+# -- argument types: every parameter is range-checked before a tool body sees it -------------------------------
+
+MAX_ID = 2**63 - 1  # Clockodo's ids are int64 (OpenAPI spec)
+MAX_MONEY = 99_999_999.99  # rates and budgets: what a DECIMAL(10,2) holds
+MAX_ENTRY_HOURS = 24  # Clockodo cuts an entry (and a timer) at 24 h
+
+
+def plain_text(value: str) -> str:
+    """Refuse what no name or text contains and what breaks the HTTP request or the log: NUL, lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it contains an unpaired surrogate)") from None
+    return value
+
+
+def cents(value: float) -> float:
+    """Money has at most two decimals."""
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError(f"must have at most 2 decimals (got {value!r})")
+    return value
+
+
+def clockodo_day(value: date) -> date:
+    """A day within the years Clockodo accepts."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(
+            f"must be a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()} (got {value.isoformat()})"
+        )
+    return value
+
+
+NameText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(plain_text)]
+SearchText = Annotated[str, StringConstraints(max_length=200), AfterValidator(plain_text)]
+TextArg = Annotated[str, StringConstraints(max_length=1000), AfterValidator(plain_text)]  # Clockodo's text limit
+TokenText = Annotated[str, StringConstraints(max_length=1000)]
+IdArg = Annotated[int, Field(ge=1, le=MAX_ID)]
+MoneyArg = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False), AfterValidator(cents)]
+AmountArg = Annotated[float, Field(gt=0, le=MAX_MONEY, allow_inf_nan=False), AfterValidator(cents)]
+HoursArg = Annotated[float, Field(gt=0, le=MAX_ENTRY_HOURS, allow_inf_nan=False)]
+DayArg = Annotated[date, AfterValidator(clockodo_day)]
+ShortText = Annotated[str, StringConstraints(max_length=64)]  # periods, days, times, durations
+
 PeriodArg = Annotated[
-    str | DateRange,
+    ShortText | DateRange,
     Field(
         description=(
             "today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, "
@@ -25,8 +73,9 @@ PeriodArg = Annotated[
         )
     ),
 ]
+NameValue = NameText | IdArg
 NameArg = Annotated[
-    str | int | None,
+    NameValue | None,
     Field(description="A name (fuzzy, case-insensitive) or a numeric id. Ambiguous names are refused with candidates."),
 ]
 

@@ -244,9 +244,13 @@ async def list_absences(
     user: NameArg = None,
     team: NameArg = None,
     status: Annotated[
-        list[StatusName] | None, Field(description="Only these statuses (pending = enquired, approved, …).")
+        Annotated[list[StatusName], Field(max_length=20)] | None,
+        Field(description="Only these statuses (pending = enquired, approved, …)."),
     ] = None,
-    type: Annotated[list[TypeName] | None, Field(description="Only these types, e.g. ['regular_holiday'].")] = None,
+    type: Annotated[
+        Annotated[list[TypeName], Field(max_length=20)] | None,
+        Field(description="Only these types, e.g. ['regular_holiday']."),
+    ] = None,
     page: PageArg = 1,
     limit: LimitArg = 50,
 ) -> AbsencesOut:

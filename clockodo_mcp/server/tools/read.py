@@ -15,7 +15,16 @@ from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.names import Kind, rank
 from clockodo_mcp.server.models import Money, PeriodOut, ToolOutput, fmt_money, hours
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, paginate, tool_context
+from clockodo_mcp.server.tools.common import (
+    NameArg,
+    NameText,
+    NameValue,
+    PeriodArg,
+    SearchText,
+    ToolContext,
+    paginate,
+    tool_context,
+)
 
 LOOKUP_KINDS: tuple[Kind, ...] = ("customer", "project", "service", "user", "team")
 
@@ -40,10 +49,10 @@ class LookupOut(ToolOutput):
 
 @tool(title="Look up names", toolset="core", read_only=True, destructive=False, idempotent=True)
 async def lookup(
-    query: Annotated[str, Field(min_length=1, max_length=200, description="A name or part of one, e.g. 'phoenix'.")],
+    query: Annotated[NameText, Field(description="A name or part of one, e.g. 'phoenix'.")],
     ctx: Context[Any, Any],
     kinds: Annotated[
-        list[Literal["customer", "project", "service", "user", "team"]] | None,
+        Annotated[list[Literal["customer", "project", "service", "user", "team"]], Field(max_length=5)] | None,
         Field(description="Restrict to these kinds; default all."),
     ] = None,
     limit: Annotated[int, Field(ge=1, le=50)] = 10,
@@ -172,9 +181,7 @@ async def list_entries(
     billing: Annotated[
         BillingFilter, Field(description="unbilled, billed, not_billable, billable_any or all.")
     ] = "all",
-    text: Annotated[
-        str | None, Field(max_length=200, description="Only entries whose description contains this.")
-    ] = None,
+    text: Annotated[SearchText | None, Field(description="Only entries whose description contains this.")] = None,
     page: Annotated[int, Field(ge=1, le=100000)] = 1,
     limit: Annotated[int, Field(ge=1, le=200, description="Entries per page (1–200).")] = 50,
 ) -> EntriesOut:
@@ -316,7 +323,7 @@ async def running_entries(tc: ToolContext, lookback_days: int = 14) -> list[Entr
 async def get_timer(
     ctx: Context[Any, Any],
     user: Annotated[
-        str | int | None,
+        NameValue | None,
         Field(description="Whose timer: omit for your own, a name or id for someone else's, or 'everyone'."),
     ] = None,
 ) -> TimersOut:
