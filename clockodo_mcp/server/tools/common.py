@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
@@ -12,6 +13,7 @@ from pydantic import Field
 from clockodo_mcp.domain.hours import Scope
 from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.periods import DateRange, Period, parse_period
+from clockodo_mcp.domain.running import Timers, find_timers
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.runtime import Account, Runtime
 
@@ -38,6 +40,16 @@ class ToolContext:
     runtime: Runtime
     account: Account
     master: MasterData
+    _timers: list[Timers] = field(default_factory=list, compare=False, repr=False)
+    _timers_lock: anyio.Lock = field(default_factory=anyio.Lock, compare=False, repr=False)
+
+    async def timers(self) -> Timers:
+        """Everyone's running timers (what the caller may see), looked up once per call and shared by its reports."""
+        async with self._timers_lock:
+            if not self._timers:
+                found = await find_timers(self.runtime.client, self.runtime.now(), self.account.timezone)
+                self._timers.append(found)
+            return self._timers[0]
 
     @property
     def currency(self) -> str:
@@ -113,8 +125,8 @@ def paginate(items: list[T], page: int, limit: int) -> tuple[list[T], int]:
 
 
 WORKER_NOTE = (
-    "Signed in as a worker: Clockodo shows a worker only their own entries and absences and no money, so these "
-    "figures cover your own data only. Ask an owner for the company-wide view."
+    "Signed in as a worker: these figures cover your own entries and absences only, and Clockodo hides rates and "
+    "money from workers, so values read 0.00. Ask an owner for the company-wide view."
 )
 
 
