@@ -1,34 +1,38 @@
 """Running timers are never finished work: one definition for reports and billing, and one cheap lookup.
 
-Clockodo has no "running" filter. The lookup costs two concurrent requests however large the account:
+Clockodo has no "running" filter. The lookup costs three concurrent requests however large the account:
 
 1. `GET /v2/entries` over the last 26 hours (one page on all but huge accounts): timers started since then.
-2. `GET /v2/entrygroups` by user and day over the `LOOKBACK_DAYS` before that. Entry groups count a running entry
-   up to now, so a timer started more than 26 hours ago makes its user's start day longer than 25 hours, which no
-   finished work can be (a day has at most 25 hours, on the autumn DST switch). Only such days are listed
-   (one small request each, usually none).
+2. `GET /v2/entrygroups` by user and day from 8 days ago to 26 hours ago. Entry groups count a running entry up to
+   now, so a timer started more than 26 hours ago makes its user's start day longer than 25 hours, which no finished
+   work can be (a day has at most 25 hours, on the autumn DST switch).
+3. `GET /v2/entrygroups` by user and week over the `LOOKBACK_DAYS` before that: a timer older than 8 days makes its
+   user's week longer than 169 hours, which no finished work can be. Weeks rather than days there halve the answer
+   (on a company of 221 people: 1.3 MB instead of 2.7 MB for the 31 days).
 
-Timers started more than `LOOKBACK_DAYS` ago are not seen.
+Only the users such a day or week points at are listed (one small request each, usually none). Timers started more
+than `LOOKBACK_DAYS` (+ 26 hours) ago are not seen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import anyio
 
 from clockodo_mcp.clockodo import ClockodoClient, Entry, EntryFilter, EntryType, Grouping
 from clockodo_mcp.domain.groups import leaves
-from clockodo_mcp.domain.periods import local_midnight_utc
 from clockodo_mcp.domain.tasks import gather
 
 LOOKBACK_DAYS = 31
 RECENT = timedelta(hours=26)
+DAY_TIER = timedelta(days=8)
+# The most finished work one user can book in a day / an ISO week (a day has 25 hours on the autumn DST switch).
 LONGEST_DAY_SECONDS = 25 * 3600
+LONGEST_WEEK_SECONDS = (7 * 24 + 1) * 3600
 PAGE_SIZE = 1000
 
 
@@ -111,52 +115,51 @@ def _passes(entry: Entry, flt: EntryFilter) -> bool:
     return True
 
 
-async def find_timers(
-    client: ClockodoClient, now: datetime, tz: ZoneInfo, *, lookback_days: int = LOOKBACK_DAYS
-) -> Timers:
+async def find_timers(client: ClockodoClient, now: datetime, *, lookback_days: int = LOOKBACK_DAYS) -> Timers:
     """Every running entry the caller may see (see the module docstring for how, and what it costs)."""
     recent_since = now - RECENT
+    days_since = now - DAY_TIER
     seen_since = recent_since - timedelta(days=lookback_days)
     found: dict[int, Entry] = {}
-    suspects: list[tuple[int, date]] = []
+    suspects: set[tuple[datetime, datetime, int]] = set()
+
+    async def listing(since: datetime, until: datetime, users_id: int | None = None) -> None:
+        flt = EntryFilter(users_id=users_id) if users_id is not None else None
+        async for entry in client.entries.iter(since, until, filter=flt, enhanced_list=True, items_per_page=PAGE_SIZE):
+            if is_running(entry):
+                found[entry.id] = entry
 
     async def recent() -> None:
-        async for entry in client.entries.iter(
-            recent_since, now + timedelta(minutes=1), enhanced_list=True, items_per_page=PAGE_SIZE
-        ):
-            if is_running(entry):
-                found[entry.id] = entry
+        await listing(recent_since, now + timedelta(minutes=1))
 
-    async def long_days() -> None:
-        groups = await client.entry_groups.get(seen_since, recent_since, grouping=[Grouping.USERS_ID, Grouping.DAY])
-        for leaf in leaves(groups):
-            user, day = leaf.keys.get(Grouping.USERS_ID.value, ""), leaf.keys.get(Grouping.DAY.value, "")
-            if leaf.seconds > LONGEST_DAY_SECONDS and user.isdigit():
-                suspects.append((int(user), date.fromisoformat(day[:10])))
+    def too_long(
+        since: datetime, until: datetime, level: Grouping, longest: int
+    ) -> Callable[[], Coroutine[Any, Any, None]]:
+        async def check() -> None:
+            if until <= since:
+                return
+            groups = await client.entry_groups.get(since, until, grouping=[Grouping.USERS_ID, level])
+            for leaf in leaves(groups):
+                user = leaf.keys.get(Grouping.USERS_ID.value, "")
+                if leaf.seconds > longest and user.isdigit():
+                    suspects.add((since, until, int(user)))
 
-    await gather(recent, long_days)
+        return check
 
-    async def day_of(user: int, day: date) -> None:
-        # A day either side: Clockodo may date the group in the user's zone rather than the account's.
-        since = max(seen_since, local_midnight_utc(day - timedelta(days=1), tz))
-        until = min(recent_since, local_midnight_utc(day + timedelta(days=2), tz))
-        if until <= since:
-            return
-        async for entry in client.entries.iter(
-            since, until, filter=EntryFilter(users_id=user), enhanced_list=True, items_per_page=PAGE_SIZE
-        ):
-            if is_running(entry):
-                found[entry.id] = entry
-
+    await gather(
+        recent,
+        too_long(max(seen_since, days_since), recent_since, Grouping.DAY, LONGEST_DAY_SECONDS),
+        too_long(seen_since, days_since, Grouping.WEEK, LONGEST_WEEK_SECONDS),
+    )
     limiter = anyio.CapacityLimiter(4)
 
-    def bounded(user: int, day: date) -> Callable[[], Coroutine[Any, Any, None]]:
+    def one_user(since: datetime, until: datetime, user: int) -> Callable[[], Coroutine[Any, Any, None]]:
         async def run() -> None:
             async with limiter:
-                await day_of(user, day)
+                await listing(since, until, user)  # one user's entries of at most a week or a few: one page
 
         return run
 
-    await gather(*(bounded(user, day) for user, day in sorted(set(suspects))))
+    await gather(*(one_user(*suspect) for suspect in sorted(suspects)))
     ordered = sorted(found.values(), key=lambda e: (e.time_since, e.id))
     return Timers(tuple(ordered), now, seen_since)

@@ -152,23 +152,24 @@ def connect() -> Any:
     return make
 
 
-async def test_a_timer_started_this_morning_costs_two_requests(connect: Any) -> None:
+async def test_a_timer_started_this_morning_costs_three_concurrent_requests(connect: Any) -> None:
     async with connect(with_timers(NOW - timedelta(hours=3))) as client:
-        timers = await find_timers(client, NOW, BERLIN)
+        timers = await find_timers(client, NOW)
         assert [e.id for e in timers.entries] == [100]
-        assert client.request_count == 2
-
-
-async def test_a_forgotten_timer_from_last_week_is_found_with_one_more_request(connect: Any) -> None:
-    started = [NOW - timedelta(days=6, hours=2), NOW - timedelta(hours=1)]
-    async with connect(with_timers(*started)) as client:
-        timers = await find_timers(client, NOW, BERLIN)
-        assert [e.id for e in timers.entries] == [100, 101]
         assert client.request_count == 3
+
+
+@pytest.mark.parametrize("age", [timedelta(hours=27), timedelta(days=6, hours=2), timedelta(days=20)])
+async def test_a_forgotten_timer_is_found_with_one_more_request(connect: Any, age: timedelta) -> None:
+    started = [NOW - age, NOW - timedelta(hours=1)]
+    async with connect(with_timers(*started)) as client:
+        timers = await find_timers(client, NOW)
+        assert [e.id for e in timers.entries] == [100, 101]
+        assert client.request_count == 4
 
 
 async def test_a_timer_older_than_the_lookback_is_not_seen(connect: Any) -> None:
     async with connect(with_timers(NOW - timedelta(days=LOOKBACK_DAYS + 3))) as client:
-        timers = await find_timers(client, NOW, BERLIN)
+        timers = await find_timers(client, NOW)
         assert timers.entries == ()
         assert timers.seen_since > NOW - timedelta(days=LOOKBACK_DAYS + 3)

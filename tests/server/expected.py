@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from clockodo_mcp.fake.dataset import EntryRecord
 
 BERLIN = ZoneInfo("Europe/Berlin")
-# Finding running timers on the demo (domain/running.py): the last 26 h listed, the long-day check, and one listing
-# of the day the forgotten timer started (it has run longer than 26 h).
-TIMER_LOOKUP_REQUESTS = 3
+# Finding running timers on the demo (domain/running.py): the last 26 h listed, the long-day and long-week checks,
+# and one listing of the forgotten timer's user (it has run longer than 26 h).
+TIMER_LOOKUP_REQUESTS = 4
 
 
 def window(start: date, end: date) -> tuple[datetime, datetime]:

@@ -47,7 +47,7 @@ class ToolContext:
         """Everyone's running timers (what the caller may see), looked up once per call and shared by its reports."""
         async with self._timers_lock:
             if not self._timers:
-                found = await find_timers(self.runtime.client, self.runtime.now(), self.account.timezone)
+                found = await find_timers(self.runtime.client, self.runtime.now())
                 self._timers.append(found)
             return self._timers[0]
 
