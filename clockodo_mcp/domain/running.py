@@ -115,8 +115,15 @@ def _passes(entry: Entry, flt: EntryFilter) -> bool:
     return True
 
 
-async def find_timers(client: ClockodoClient, now: datetime, *, lookback_days: int = LOOKBACK_DAYS) -> Timers:
-    """Every running entry the caller may see (see the module docstring for how, and what it costs)."""
+async def find_timers(
+    client: ClockodoClient, now: datetime, *, scope: EntryFilter | None = None, lookback_days: int = LOOKBACK_DAYS
+) -> Timers:
+    """Every running entry the caller may see, within `scope` (see the module docstring for how, and the cost).
+
+    A scope (customer, project, user, team, service) makes every answer smaller; its billing state is ignored.
+    """
+    wide = (scope or EntryFilter()).model_copy(update={"billable": None})
+    listed = wide.model_copy(update={"teams_id": None})  # /v2/entries cannot filter by team: `matching` does
     recent_since = now - RECENT
     days_since = now - DAY_TIER
     seen_since = recent_since - timedelta(days=lookback_days)
@@ -124,7 +131,7 @@ async def find_timers(client: ClockodoClient, now: datetime, *, lookback_days: i
     suspects: set[tuple[datetime, datetime, int]] = set()
 
     async def listing(since: datetime, until: datetime, users_id: int | None = None) -> None:
-        flt = EntryFilter(users_id=users_id) if users_id is not None else None
+        flt = listed.model_copy(update={"users_id": users_id}) if users_id is not None else listed
         async for entry in client.entries.iter(since, until, filter=flt, enhanced_list=True, items_per_page=PAGE_SIZE):
             if is_running(entry):
                 found[entry.id] = entry
@@ -138,7 +145,7 @@ async def find_timers(client: ClockodoClient, now: datetime, *, lookback_days: i
         async def check() -> None:
             if until <= since:
                 return
-            groups = await client.entry_groups.get(since, until, grouping=[Grouping.USERS_ID, level])
+            groups = await client.entry_groups.get(since, until, grouping=[Grouping.USERS_ID, level], filter=wide)
             for leaf in leaves(groups):
                 user = leaf.keys.get(Grouping.USERS_ID.value, "")
                 if leaf.seconds > longest and user.isdigit():

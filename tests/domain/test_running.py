@@ -23,7 +23,7 @@ from clockodo_mcp.domain.running import (
 from clockodo_mcp.fake import OWNER_EMAIL, OWNER_KEY
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
-from tests.fake.conftest import ACME, NOW, SARAH, WEBSITE, WORKER, entry, make_dataset
+from tests.fake.conftest import ACME, NOW, PHOENIX, SARAH, WEBSITE, WORKER, entry, make_dataset
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -173,3 +173,17 @@ async def test_a_timer_older_than_the_lookback_is_not_seen(connect: Any) -> None
         timers = await find_timers(client, NOW)
         assert timers.entries == ()
         assert timers.seen_since > NOW - timedelta(days=LOOKBACK_DAYS + 3)
+
+
+async def test_a_scoped_lookup_only_sees_the_timers_in_its_scope(connect: Any) -> None:
+    started = [NOW - timedelta(days=3), NOW - timedelta(hours=1)]  # Sarah's and Tom's, both on Website Redesign
+    async with connect(with_timers(*started)) as client:
+        on_phoenix = await find_timers(client, NOW, scope=EntryFilter(projects_id=PHOENIX, billable=Billable.BILLED))
+        toms = await find_timers(client, NOW, scope=EntryFilter(users_id=WORKER))
+        design_team = await find_timers(client, NOW, scope=EntryFilter(teams_id=2))
+
+    assert on_phoenix.entries == ()
+    assert [e.users_id for e in toms.entries] == [WORKER]
+    # The listing cannot filter by team, the entry groups can: Sarah's old timer is found, Tom's recent one is
+    # listed too and left to `matching` (users=members) to drop.
+    assert SARAH in {e.users_id for e in design_team.entries}

@@ -13,7 +13,7 @@ from pydantic import Field
 from clockodo_mcp.domain.hours import Scope
 from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.periods import DateRange, Period, parse_period
-from clockodo_mcp.domain.running import Timers, find_timers
+from clockodo_mcp.domain.running import Timers, TimerSource, find_timers
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.runtime import Account, Runtime
 
@@ -40,16 +40,25 @@ class ToolContext:
     runtime: Runtime
     account: Account
     master: MasterData
-    _timers: list[Timers] = field(default_factory=list, compare=False, repr=False)
+    _timers: dict[str, Timers] = field(default_factory=dict, compare=False, repr=False)
     _timers_lock: anyio.Lock = field(default_factory=anyio.Lock, compare=False, repr=False)
 
-    async def timers(self) -> Timers:
-        """Everyone's running timers (what the caller may see), looked up once per call and shared by its reports."""
+    async def timers(self, scope: Scope | None = None) -> Timers:
+        """The running timers (what the caller may see, within `scope`), looked up once per call and scope."""
+        flt = scope.entry_filter("all") if scope is not None and scope != Scope() else None
+        key = flt.model_dump_json() if flt is not None else ""
         async with self._timers_lock:
-            if not self._timers:
-                found = await find_timers(self.runtime.client, self.runtime.now())
-                self._timers.append(found)
-            return self._timers[0]
+            if key not in self._timers:
+                self._timers[key] = await find_timers(self.runtime.client, self.runtime.now(), scope=flt)
+            return self._timers[key]
+
+    def timer_source(self, scope: Scope | None = None) -> TimerSource:
+        """`timers` for one scope, as the domain's reports take it."""
+
+        async def source() -> Timers:
+            return await self.timers(scope)
+
+        return source
 
     @property
     def currency(self) -> str:

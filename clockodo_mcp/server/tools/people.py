@@ -400,7 +400,7 @@ async def utilization(
         today,
         user_id=scope.user_id,
         team_id=scope.team_id,
-        timers=tc.timers,
+        timers=tc.timer_source(scope),
         now=tc.runtime.now(),
     )
     user_rows = [utilization_row(uid, tc.master.user_name(uid), u) for uid, u in report.users.items()]

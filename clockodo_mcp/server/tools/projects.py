@@ -174,7 +174,7 @@ async def list_projects(
     today = local_today(now, tc.account.timezone)
     usage = (
         await load_budget_usage(
-            tc.runtime.client, shown, now=now, tz=tc.account.timezone, with_window=False, timers=tc.timers
+            tc.runtime.client, shown, now=now, tz=tc.account.timezone, with_window=False, timers=tc.timer_source()
         )
         if shown
         else None
@@ -302,7 +302,7 @@ async def assess_budgets(
         now=now,
         tz=tc.account.timezone,
         window_days=burn_window_days,
-        timers=tc.timers,
+        timers=tc.timer_source(),
     )
     by_id = {p.id: p for p in budgeted}
     if left_out is not None:

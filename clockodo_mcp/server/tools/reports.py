@@ -129,7 +129,14 @@ async def report_hours(
 
         group.start_soon(count_entries)
         report = await hours_report(
-            tc.runtime.client, tc.master, resolved, group_by, billing, scope, tc.timers, tc.runtime.now()
+            tc.runtime.client,
+            tc.master,
+            resolved,
+            group_by,
+            billing,
+            scope,
+            tc.timer_source(scope),
+            tc.runtime.now(),
         )
     shown = report.rows[:top] if top else report.rows
     currency = tc.currency
@@ -247,7 +254,7 @@ async def unbilled_aging(
     resolved = tc.period(f"last_{lookback_days}_days")
     scope = tc.scope(customer=customer, project=project)
     report = await unbilled_by_age(
-        tc.runtime.client, tc.master, resolved.end, per, scope, resolved, tc.timers, tc.runtime.now()
+        tc.runtime.client, tc.master, resolved.end, per, scope, resolved, tc.timer_source(scope), tc.runtime.now()
     )
     currency = tc.currency
     totals = {name: Bucket() for name, _, _ in AGE_BUCKETS}
