@@ -114,7 +114,7 @@ class HardBudgetsOut(BaseModel):
 
 HARD_BUDGET_NOTE = (
     "Hours on projects with a hard budget that is not completed carry no value yet: Clockodo computes their revenue "
-    "when the project is completed (at most the budget). They count in the hours but not in the value, and are "
+    "only when the project is completed, from the budget. They count in the hours but not in the value, and are "
     "never valued at rate × hours here."
 )
 
