@@ -206,3 +206,29 @@ async def test_date_groupings_take_the_timer_out_of_the_day_week_and_month_it_st
             got = {g["key"][dimension]: g["hours"] for g in result["groups"]}
             assert got == {k: hours_of(v) for k, v in expected.items() if v}, dimension
             assert result["running"]["count"] == 1
+
+
+@each_day()
+async def test_alerts_measure_budgets_and_utilization_as_the_reports_do(tmp_path: Path, day: date) -> None:
+    async with demo_on(tmp_path, day) as served:
+        client = served.client
+        alerts = await call(
+            client,
+            "alerts",
+            kinds=["budget", "utilization"],
+            budget_threshold_pct=1,
+            utilization_below_pct=1000,
+            limit=200,
+        )
+        budgets = await call(client, "budget_status", limit=200)
+        utilization = await call(client, "utilization", period="last_30_days", limit=200)
+
+    by_kind: dict[str, dict[int, float]] = {"budget": {}, "utilization": {}}
+    for alert in alerts["alerts"]:
+        by_kind[alert["kind"]][alert["project_id"] if alert["kind"] == "budget" else alert["users_id"]] = alert["value"]
+    assert by_kind["budget"] == {
+        row["project_id"]: row["budget"]["pct_used"] for row in budgets["projects"] if row["budget"]["pct_used"]
+    }
+    assert by_kind["utilization"] == {
+        row["id"]: row["utilization_pct"] for row in utilization["users"] if row["utilization_pct"] is not None
+    }
