@@ -66,12 +66,12 @@ async def test_a_long_retry_after_from_clockodo_is_an_error_not_a_wait(dataset: 
 
 @pytest.mark.slow
 async def test_a_session_that_hammers_leaves_room_for_another(fake_app: Any, audit_path: Path) -> None:
-    policy = RateLimitPolicy(limits=((40, AN_HOUR),), reserve=0.5)  # one session alone may use 20
+    policy = RateLimitPolicy(limits=((80, AN_HOUR),), reserve=0.5)  # one session alone may use 40
     app = http_app(build_server(make_runtime(fake_app, audit_path, rate_limit=policy)), "http")
     with serving(app) as base:
         async with Client(f"{base}/mcp", mode="legacy") as hammer:
             refused = await exhaust(hammer)
-            assert "This session has used its share of Clockodo's limit of 40 requests an hour" in refused
+            assert "This session has used its share of Clockodo's limit of 80 requests an hour" in refused
             async with Client(f"{base}/mcp", mode="legacy") as other:
                 assert await call(other, "report_hours", **QUESTION)
                 assert await call(other, "report_hours", **QUESTION)

@@ -99,7 +99,9 @@ async def budget_alerts(tc: ToolContext, threshold_pct: float, burn_window_days:
 async def utilization_alerts(tc: ToolContext, period: Period, below_pct: float) -> list[AlertOut]:
     """Employees with a target whose billable utilization is below the threshold (critical below half of it)."""
     today = local_today(tc.runtime.now(), tc.account.timezone)
-    report = await load_utilization(tc.runtime.client, tc.master, period, today)
+    report = await load_utilization(
+        tc.runtime.client, tc.master, period, today, timers=tc.timer_source(), now=tc.runtime.now()
+    )
     alerts = []
     for uid, row in report.users.items():
         if row.utilization is None:
@@ -133,7 +135,9 @@ async def unbilled_alerts(tc: ToolContext, older_than_days: int) -> list[AlertOu
         tz=tc.account.timezone,
         label=f"older than {older_than_days} days",
     )
-    report = await hours_report(tc.runtime.client, tc.master, period, ["project"], "unbilled", Scope())
+    report = await hours_report(
+        tc.runtime.client, tc.master, period, ["project"], "unbilled", Scope(), tc.timer_source(), tc.runtime.now()
+    )
     alerts = []
     for row in report.rows:
         if row.bucket.seconds <= 0 and row.bucket.value <= 0:

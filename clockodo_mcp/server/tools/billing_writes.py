@@ -28,11 +28,14 @@ from clockodo_mcp.domain.invoice import (
     FORBIDDEN_TRANSITIONS,
     NATURAL_PREDECESSOR,
     BillingState,
+    InvoiceLine,
     InvoiceSummary,
     entry_seconds,
     invoice_summary,
 )
 from clockodo_mcp.domain.periods import DateRange
+from clockodo_mcp.domain.running import completed, is_running
+from clockodo_mcp.domain.values import Valuation
 from clockodo_mcp.server.calls import jsonable
 from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
@@ -47,6 +50,7 @@ from clockodo_mcp.server.tools.common import (
     ToolContext,
     tool_context,
 )
+from clockodo_mcp.server.tools.reporting import running_out
 from clockodo_mcp.server.undo import register_undo
 
 ConfirmArg = Annotated[
@@ -80,7 +84,7 @@ def _entry_filter(ids: Mapping[str, int | None], billable: int) -> EntryFilter:
 
 
 async def _select(client: ClockodoClient, since: datetime, until: datetime, entry_filter: EntryFilter) -> list[Entry]:
-    """Every matching entry, with revenue (hard budgets included) so the summary can be priced."""
+    """Every matching entry, with Clockodo's revenue (none yet for open hard budgets) so the summary is priced."""
     return [
         entry
         async for entry in client.entries.iter(
@@ -88,7 +92,6 @@ async def _select(client: ClockodoClient, since: datetime, until: datetime, entr
             until,
             filter=entry_filter,
             enhanced_list=True,
-            calc_also_revenues_for_projects_with_hard_budget=True,
             items_per_page=PAGE_SIZE,
         )
     ]
@@ -98,32 +101,85 @@ def _prices(tc: ToolContext) -> dict[int, float]:
     return {sid: float(s.price) for sid, s in tc.master.lump_sum_services.items()}
 
 
-def invoice_out(summary: InvoiceSummary, tc: ToolContext) -> dict[str, Any]:
-    """An invoice summary for the agent: a line per project and employee, totals, entry count."""
+def _summarize(entries: Sequence[Entry], tc: ToolContext) -> InvoiceSummary:
+    return invoice_summary(entries, _prices(tc), Valuation.of(tc.master.projects))
+
+
+def _line_out(line: InvoiceLine, tc: ToolContext) -> dict[str, Any]:
     master = tc.master
-    lines = [
+    out: dict[str, Any] = {
+        "kind": line.kind,
+        "customer": master.customer_name(line.customer_id),
+        "project": master.project_name(line.project_id),
+        "project_id": line.project_id,
+        "user": master.user_name(line.user_id) if line.user_id is not None else "(several)",
+        "user_id": line.user_id,
+        "hours": hours(line.seconds),
+        "rate": _money(line.rate, tc) if line.rate is not None else None,
+        "value": _money(line.value, tc) if line.value is not None else None,
+        "entries": line.entries,
+    }
+    if line.kind == "lump_sum":
+        if line.lumpsum_service_id is not None:
+            item = master.lump_sum_services.get(line.lumpsum_service_id)
+            out["item"] = item.name if item is not None else f"lump-sum service {line.lumpsum_service_id}"
+        else:
+            out["item"] = f"lump sum ({master.service_name(line.service_id)})"
+        out["quantity"] = line.quantity
+        out["unit_price"] = _money(line.unit_price, tc) if line.unit_price is not None else None
+    return out
+
+
+def _budget_of(tc: ToolContext, project_id: int | None) -> dict[str, Any] | None:
+    """The open hard budget of a project (its work has no value until completion), else None."""
+    project = tc.master.projects.get(project_id or 0)
+    if project is None or project.budget is None or not Valuation.of({project.id: project}).withheld(project.id):
+        return None
+    amount = project.budget.amount
+    if project.budget.monetary:
+        return {"hard": True, "unit": "money", "amount": _money(amount, tc) if amount is not None else None}
+    return {"hard": True, "unit": "hours", "amount": amount}
+
+
+def invoice_out(summary: InvoiceSummary, tc: ToolContext) -> dict[str, Any]:
+    """An invoice summary for the agent: time and lump-sum lines, per-project subtotals, totals, entry count."""
+    master = tc.master
+    projects = [
         {
-            "customer": master.customer_name(line.customer_id),
-            "project": master.project_name(line.project_id),
-            "project_id": line.project_id,
-            "user": master.user_name(line.user_id),
-            "user_id": line.user_id,
-            "hours": hours(line.seconds),
-            "rate": _money(line.rate, tc) if line.rate is not None else None,
-            "value": _money(line.value, tc),
-            "entries": line.entries,
+            "customer": master.customer_name(p.customer_id),
+            "project": master.project_name(p.project_id),
+            "project_id": p.project_id,
+            "hours": hours(p.seconds),
+            "time_value": _money(p.time_value, tc),
+            "lump_sums": _money(p.lump_sum_value, tc),
+            "value": _money(p.value, tc),
+            "entries": p.entries,
+            "hours_without_value": hours(p.withheld_seconds),
+            "open_hard_budget": _budget_of(tc, p.project_id),
         }
-        for line in summary.lines
+        for p in summary.projects
     ]
     tz = tc.account.timezone
+    valued = summary.valued_seconds
+    note = (
+        "Values are Clockodo's revenue. Hours on projects with an open hard budget have no value until the project "
+        "is completed; they are listed with value null and their budget."
+        if summary.withheld_seconds
+        else None
+    )
     return {
-        "lines": lines,
+        "lines": [_line_out(line, tc) for line in summary.lines],
+        "projects": projects,
         "total_hours": hours(summary.seconds),
+        "time_value": _money(summary.time_value, tc),
+        "lump_sums": _money(summary.lump_sum_value, tc),
         "total_value": _money(summary.value, tc),
-        "blended_rate": _money(summary.value / summary.hours, tc) if summary.seconds else None,
+        "blended_rate": _money(summary.time_value / (valued / 3600), tc) if valued else None,
+        "hours_without_value": hours(summary.withheld_seconds),
         "entry_count": summary.entries,
         "first_day": summary.first.astimezone(tz).date().isoformat() if summary.first else None,
         "last_day": summary.last.astimezone(tz).date().isoformat() if summary.last else None,
+        "note": note,
     }
 
 
@@ -171,9 +227,9 @@ class Selection:
 
 def split_selection(entries: Sequence[Entry], since: datetime, until: datetime) -> Selection:
     """Finished entries before the first running one (mass edit), after it (one by one), and the running ones."""
-    running = tuple(e for e in entries if e.is_running)
+    running = tuple(e for e in entries if is_running(e))
     cut = max(since, min((e.time_since for e in running), default=until))
-    done = [e for e in entries if not e.is_running]
+    done = completed(entries)
     return Selection(
         since=since,
         cut=cut,
@@ -228,7 +284,7 @@ async def _billing_read_back(
         "entries": len(now_in_state),
         "verified": not missing,
         "not_changed_ids": missing[:50],
-        "invoice": invoice_out(invoice_summary(now_in_state, _prices(tc)), tc),
+        "invoice": invoice_out(_summarize(now_in_state, tc), tc),
     }
 
 
@@ -333,7 +389,7 @@ async def set_billing_state(
                 filter=_entry_filter(ids, from_code),
             )
             affected = step.affected_entries  # its confirm_key is dropped here: apply asks for a fresh one
-        summary = invoice_summary(selection.done, _prices(tc))
+        summary = _summarize(selection.done, tc)
         invoice = invoice_out(summary, tc)
         warnings = _running_note(selection, tc)
         if affected is not None and affected != len(selection.bulk):
@@ -349,6 +405,7 @@ async def set_billing_state(
             "clockodo_affected_entries": affected,
             "changed_one_by_one": len(selection.tail),
             "running_left_out": [e.id for e in selection.running],
+            "running": running_out(tc, selection.running).model_dump(mode="json"),
         }
         target = {
             "ids": sorted(e.id for e in selection.done),
@@ -357,6 +414,11 @@ async def set_billing_state(
             "affected": affected,
         }
         value = fmt_money(Money.of(summary.value, tc.currency))
+        if summary.withheld_seconds:
+            value += (
+                f"; {hours(summary.withheld_seconds):g} h of them on open hard budgets, valued by Clockodo only when "
+                "the project is completed"
+            )
 
         async def apply() -> Applied:
             await _change_billing(client, selection, ids, from_code, to_code)
@@ -413,7 +475,7 @@ async def undo_billing_state(tc: ToolContext, change: dict[str, Any]) -> Plan:
         tail=tuple(present[i] for i in sorted(tail_ids)),
         running=(),
     )
-    summary = invoice_summary(mine, _prices(tc))
+    summary = _summarize(mine, tc)
     invoice = invoice_out(summary, tc)
     from_label, to_label = BILLING_LABELS[from_code], BILLING_LABELS[to_code]
 

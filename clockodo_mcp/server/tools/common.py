@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import AfterValidator, Field, StringConstraints
@@ -14,6 +15,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from clockodo_mcp.domain.hours import Scope
 from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.periods import FIRST_DAY, LAST_DAY, DateRange, Period, parse_period
+from clockodo_mcp.domain.running import Timers, TimerSource, find_timers
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.runtime import Account, Runtime
 
@@ -87,6 +89,25 @@ class ToolContext:
     runtime: Runtime
     account: Account
     master: MasterData
+    _timers: dict[str, Timers] = field(default_factory=dict, compare=False, repr=False)
+    _timers_lock: anyio.Lock = field(default_factory=anyio.Lock, compare=False, repr=False)
+
+    async def timers(self, scope: Scope | None = None) -> Timers:
+        """The running timers (what the caller may see, within `scope`), looked up once per call and scope."""
+        flt = scope.entry_filter("all") if scope is not None and scope != Scope() else None
+        key = flt.model_dump_json() if flt is not None else ""
+        async with self._timers_lock:
+            if key not in self._timers:
+                self._timers[key] = await find_timers(self.runtime.client, self.runtime.now(), scope=flt)
+            return self._timers[key]
+
+    def timer_source(self, scope: Scope | None = None) -> TimerSource:
+        """`timers` for one scope, as the domain's reports take it."""
+
+        async def source() -> Timers:
+            return await self.timers(scope)
+
+        return source
 
     @property
     def currency(self) -> str:
@@ -162,8 +183,8 @@ def paginate(items: list[T], page: int, limit: int) -> tuple[list[T], int]:
 
 
 WORKER_NOTE = (
-    "Signed in as a worker: Clockodo shows a worker only their own entries and absences and no money, so these "
-    "figures cover your own data only. Ask an owner for the company-wide view."
+    "Signed in as a worker: these figures cover your own entries and absences only, and Clockodo hides rates and "
+    "money from workers, so values read 0.00. Ask an owner for the company-wide view."
 )
 
 

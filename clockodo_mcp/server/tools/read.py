@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -306,17 +306,9 @@ def _timer(entry: Entry, tc: ToolContext, now: datetime) -> TimerOut:
     )
 
 
-async def running_entries(tc: ToolContext, lookback_days: int = 14) -> list[Entry]:
-    """Everyone's running entries (Clockodo has no such filter: scan the recent window; a timer caps at 24 h…
-
-    …but a forgotten one is only truncated when stopped, so look back `lookback_days`)."""
-    now = tc.runtime.now()
-    since = now - timedelta(days=lookback_days)
-    return [
-        e
-        async for e in tc.runtime.client.entries.iter(since, now + timedelta(minutes=1))
-        if e.time_until is None and e.type == EntryType.TIME
-    ]
+async def running_entries(tc: ToolContext) -> list[Entry]:
+    """Everyone's running entries, from the shared lookup of domain/running.py (a few requests, not a scan)."""
+    return list((await tc.timers()).entries)
 
 
 @tool(title="Show running timers", toolset="time", read_only=True, destructive=False, idempotent=True)
