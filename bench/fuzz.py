@@ -14,36 +14,20 @@ import sys
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.server.fuzzing import Harness, harness, scratch_dir
+from tests.server.fuzzing import Harness, harness, run_generated_calls, scratch_dir
 
 
 def fuzz(h: Harness, calls: int, *, derandomize: bool, progress: bool) -> None:
     """Run `calls` generated calls (plus the confirmations some previews get)."""
-    tools = sorted(h.schemas)
     started = time.perf_counter()
 
-    @settings(
-        max_examples=calls,
-        derandomize=derandomize,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(st.data())
-    def one_call(data: st.DataObject) -> None:
-        tool = data.draw(st.sampled_from(tools), label="tool")
-        arguments = data.draw(h.arguments(tool), label="arguments")
-        h.run(tool, arguments, confirm=data.draw(st.integers(0, 3), label="confirm") == 0)
+    def report(h: Harness) -> None:
         if progress and h.tally.calls % 500 == 0:
             print(f"  {h.tally.calls:,} calls, {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
-    one_call()
+    run_generated_calls(h, calls, derandomize=derandomize, after_each=report)
 
 
 def main() -> None:

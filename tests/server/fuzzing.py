@@ -14,7 +14,7 @@ import json
 import os
 import string
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from mcp import Client
 
@@ -513,3 +514,32 @@ def harness(audit_path: Path, *, company_seed: int = 7) -> Iterator[Harness]:
         portal = stack.enter_context(start_blocking_portal())
         client = stack.enter_context(portal.wrap_async_context_manager(Client(build_server(runtime))))
         yield Harness(portal, client, app, audit_path)
+
+
+def run_generated_calls(
+    h: Harness, calls: int, *, derandomize: bool, after_each: Callable[[Harness], None] | None = None
+) -> None:
+    """Draw `calls` (tool, arguments) pairs from the served schemas and run each; a quarter get confirmed.
+
+    No deadline (Clockodo work varies) and no shrinking: the fake's data evolves as confirmed writes apply, so a
+    failing call is reported with its tool and arguments instead.
+    """
+    tools = sorted(h.schemas)
+
+    @settings(
+        max_examples=calls,
+        derandomize=derandomize,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.data())
+    def one_call(data: st.DataObject) -> None:
+        tool = data.draw(st.sampled_from(tools), label="tool")
+        arguments = data.draw(h.arguments(tool), label="arguments")
+        h.run(tool, arguments, confirm=data.draw(st.integers(0, 3), label="confirm") == 0)
+        if after_each is not None:
+            after_each(h)
+
+    one_call()
