@@ -92,9 +92,14 @@ def _prices(tc: ToolContext) -> dict[int, float]:
     return {sid: float(s.price) for sid, s in tc.master.lump_sum_services.items()}
 
 
+MAX_INVOICE_LINES = 5  # the largest lines by value; `more_lines` sums up the rest (answers stay bounded)
+
+
 def invoice_out(summary: InvoiceSummary, tc: ToolContext) -> dict[str, Any]:
-    """An invoice summary for the agent: a line per project and employee, totals, entry count."""
+    """An invoice summary for the agent: the largest lines (project × employee), totals over all, entry count."""
     master = tc.master
+    largest = set(sorted(summary.lines, key=lambda line: -line.value)[:MAX_INVOICE_LINES])
+    hidden = [line for line in summary.lines if line not in largest]
     lines = [
         {
             "customer": master.customer_name(line.customer_id),
@@ -108,10 +113,18 @@ def invoice_out(summary: InvoiceSummary, tc: ToolContext) -> dict[str, Any]:
             "entries": line.entries,
         }
         for line in summary.lines
+        if line in largest
     ]
     tz = tc.account.timezone
+    more = {
+        "lines": len(hidden),
+        "entries": sum(line.entries for line in hidden),
+        "hours": hours(sum(line.seconds for line in hidden)),
+        "value": _money(sum(line.value for line in hidden), tc),
+    }
     return {
         "lines": lines,
+        **({"more_lines": more} if hidden else {}),
         "total_hours": hours(summary.seconds),
         "total_value": _money(summary.value, tc),
         "blended_rate": _money(summary.value / summary.hours, tc) if summary.seconds else None,
@@ -368,7 +381,7 @@ async def set_billing_state(
             f"would become {to_state}.",
             preview=preview,
             target=target,
-            before={"billing": from_state, "entries": summary.entries, "invoice": invoice},
+            before={"billing": from_state, "entries": summary.entries},  # the invoice is in the preview already
             apply=apply,
             warnings=warnings,
         )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from clockodo_mcp.audit import find_change, iter_records_reversed
 from clockodo_mcp.audit.readers import is_write_outcome
@@ -17,9 +17,9 @@ from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.confirm import confirmable
 from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
-from clockodo_mcp.server.models import ToolOutput
+from clockodo_mcp.server.models import Compact, ListOutput
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import tool_context
+from clockodo_mcp.server.tools.common import OffsetArg, limit_field, page_of, tool_context
 from clockodo_mcp.server.undo import UNDO_HANDLERS
 
 NOTHING = "Nothing was changed."
@@ -102,7 +102,7 @@ async def undo(
     return await run_gated(tc.runtime, "undo", {"change_id": change_id}, confirm_token, plan)
 
 
-class ChangeOut(BaseModel):
+class ChangeOut(Compact):
     """One applied write from the audit log."""
 
     change_id: str
@@ -116,13 +116,14 @@ class ChangeOut(BaseModel):
     undoes: str | None = Field(default=None, description="For an undo: the change_id it reverted.")
 
 
-class ChangesOut(ToolOutput):
+class ChangesOut(ListOutput):
     """Recent applied writes, newest first."""
 
+    rows_field: ClassVar[str] = "changes"
     changes: list[ChangeOut]
 
 
-def recent_changes(path: Path, limit: int, tool_name: str | None) -> list[ChangeOut]:
+def recent_changes(path: Path, tool_name: str | None) -> list[ChangeOut]:
     """Newest first; an undo always comes after its change, so one backwards pass knows what was undone."""
     undone: dict[str, str] = {}
     found: list[ChangeOut] = []
@@ -150,30 +151,30 @@ def recent_changes(path: Path, limit: int, tool_name: str | None) -> list[Change
                 undoes=undoes if isinstance(undoes, str) else None,
             )
         )
-        if len(found) >= limit:
-            break
     return found
 
 
 @tool(title="List recent changes", toolset="core", read_only=True, destructive=False, idempotent=True, open_world=False)
 async def list_changes(
     ctx: Context[Any, Any],
-    limit: Annotated[int, Field(ge=1, le=200, description="How many changes, newest first.")] = 20,
-    tool: Annotated[
-        str | None, Field(max_length=64, description="Only changes made by this tool, e.g. 'log_time'.")
-    ] = None,
+    tool: Annotated[str | None, Field(max_length=64, description="Only changes made by this tool.")] = None,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 10,
 ) -> ChangesOut:
-    """List recent writes made through this server (from its local audit log), newest first, with their change_id.
+    """List writes made through this server (from its audit log), newest first, with the change_id undo takes.
 
-    Each shows the tool, when, a summary, the Clockodo ids touched, and whether it was undone. Use it to find the
-    change_id for undo, or to answer "what did you change?". Example: list_changes(limit=5, tool="log_time").
+    Use it for "what did you change?" or to find a change to undo, e.g. list_changes(tool="log_time").
     """
     runtime = runtime_of(ctx)
-    changes = await anyio.to_thread.run_sync(recent_changes, runtime.audit.path, limit, tool)
+    found = await anyio.to_thread.run_sync(recent_changes, runtime.audit.path, tool)
+    changes, paging = page_of(found, offset, limit)
     if changes:
-        summary = f"{len(changes)} recent change(s), newest first: " + "; ".join(
-            f"{c.change_id} {c.tool}{' (undone)' if c.undone else ''}: {c.summary}" for c in changes[:5]
+        summary = (
+            f"{paging.total} change(s), newest first: "
+            + "; ".join(f"{c.change_id} {c.tool}{' (undone)' if c.undone else ''}: {c.summary}" for c in changes[:3])
+            + ("…" if len(changes) > 3 else ".")
+            + paging.sentence()
         )
     else:
         summary = "No changes recorded yet" + (f" for {tool}." if tool else ".")
-    return ChangesOut(summary=summary, changes=changes).audited_as("ok", count=len(changes))
+    return ChangesOut(summary=summary, changes=changes, paging=paging).audited_as("ok", count=len(changes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import anyio
 from mcp.server.mcpserver import Context
@@ -19,9 +19,17 @@ from clockodo_mcp.domain.hours import (
     unbilled_by_age,
 )
 from clockodo_mcp.domain.periods import Period
-from clockodo_mcp.server.models import Money, PeriodOut, ToolOutput, fmt_money, hours
+from clockodo_mcp.server.models import ListOutput, Money, PeriodOut, fmt_money, hours
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, tool_context
+from clockodo_mcp.server.tools.common import (
+    NameArg,
+    OffsetArg,
+    PeriodArg,
+    ToolContext,
+    limit_field,
+    page_of,
+    tool_context,
+)
 
 
 class HoursGroup(BaseModel):
@@ -35,9 +43,10 @@ class HoursGroup(BaseModel):
     hours_by_billing: dict[str, float] = Field(description="Hours split into unbilled / billed / not_billable.")
 
 
-class HoursReportOut(ToolOutput):
+class HoursReportOut(ListOutput):
     """Grouped hours and value."""
 
+    rows_field: ClassVar[str] = "groups"
     period: PeriodOut
     group_by: list[str]
     billing: str
@@ -46,7 +55,6 @@ class HoursReportOut(ToolOutput):
     blended_rate: Money | None
     entry_count: int | None = Field(description="Matching entries; null where Clockodo cannot count them cheaply.")
     groups: list[HoursGroup]
-    total_groups: int = Field(description="Groups before `top` was applied.")
     note: str | None = None
 
 
@@ -75,13 +83,14 @@ async def report_hours(
     user: NameArg = None,
     team: NameArg = None,
     service: NameArg = None,
-    top: Annotated[int | None, Field(ge=1, le=500, description="Only the N groups with the highest value.")] = None,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(150)] = 8,
 ) -> HoursReportOut:
     """Hours, value (hourly rate × hours, plus lump sums), entry count and blended rate, grouped and sorted by value.
 
     Use it for questions like "how many unbilled hours do we have this month and what are they worth?"
     (period=this_month, billing=unbilled), "top 3 projects by unbilled value" (group_by=[project], billing=unbilled,
-    top=3), "unbilled hours for Project Alpha in the last 30 days by employee" (period=last_30_days,
+    limit=3), "unbilled hours for Project Alpha in the last 30 days by employee" (period=last_30_days,
     project="Project Alpha", group_by=[user], billing=unbilled) or "non-billable hours on internal projects last
     week" (period=last_week, billing=not_billable, customer=<internal customer>). Totals always cover every group.
     Clockodo aggregates server-side, so this is cheap even for years of data.
@@ -99,7 +108,7 @@ async def report_hours(
 
         group.start_soon(count_entries)
         report = await hours_report(tc.runtime.client, tc.master, resolved, group_by, billing, scope)
-    shown = report.rows[:top] if top else report.rows
+    shown, paging = page_of(report.rows, offset, limit)
     currency = tc.currency
     groups = [
         HoursGroup(
@@ -119,6 +128,7 @@ async def report_hours(
         f"{hours(report.total.seconds):g} h worth {fmt_money(total_value)} ({billing}) in {resolved.describe()}"
         f"{tc.describe_scope(scope)}, in {report.total_groups} group(s) by {' and '.join(group_by)}"
         + (f". Top: {lead}." if lead else ".")
+        + paging.sentence()
     )
     return HoursReportOut(
         summary=summary,
@@ -130,7 +140,7 @@ async def report_hours(
         blended_rate=_money_rate(report.total, currency),
         entry_count=count,
         groups=groups,
-        total_groups=report.total_groups,
+        paging=paging,
         note="Value is hourly rate × hours for every project, including hard-budget ones not yet completed.",
     ).audited_as("ok", count=len(groups))
 
@@ -165,9 +175,10 @@ class AgingRowOut(BaseModel):
     oldest_day: str | None
 
 
-class AgingOut(ToolOutput):
+class AgingOut(ListOutput):
     """Unbilled work by age."""
 
+    rows_field: ClassVar[str] = "rows"
     per: str
     as_of: str
     lookback_days: int
@@ -186,6 +197,8 @@ async def unbilled_aging(
     customer: NameArg = None,
     project: NameArg = None,
     lookback_days: Annotated[int, Field(ge=30, le=731, description="How far back to look for unbilled work.")] = 730,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 4,
 ) -> AgingOut:
     """Unbilled (billable, not yet billed) hours and their value in age buckets 0–30, 31–60, 61–90 and over 90 days.
 
@@ -223,17 +236,19 @@ async def unbilled_aging(
         k: AgingBucketOut(hours=hours(b.seconds), value=Money.of(b.value, currency)) for k, b in totals.items()
     }
     old = totals_out["over_90"]
+    shown, paging = page_of(out_rows, offset, limit)
     summary = (
         f"{hours(grand.seconds):g} h unbilled worth {fmt_money(Money.of(grand.value, currency))} across "
-        f"{len(out_rows)} {per}(s); {old.hours:g} h ({fmt_money(old.value)}) are over 90 days old."
+        f"{len(out_rows)} {per}(s); {old.hours:g} h ({fmt_money(old.value)}) are over 90 days old." + paging.sentence()
     )
     return AgingOut(
         summary=summary,
         per=per,
         as_of=resolved.end.isoformat(),
         lookback_days=lookback_days,
-        rows=out_rows,
+        rows=shown,
+        paging=paging,
         totals=totals_out,
         total_hours=hours(grand.seconds),
         total_value=Money.of(grand.value, currency),
-    ).audited_as("ok", count=len(out_rows))
+    ).audited_as("ok", count=len(shown))
