@@ -324,12 +324,10 @@ async def alerts(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 8,
 ) -> AlertsOut:
-    """Everything that needs attention, in one list: most severe first, then most money at risk.
+    """Everything that needs attention, most severe and most money at risk first.
 
-    Checks budgets (≥ budget_threshold_pct used, exhausted, or forecast to run out), billable utilization, unbilled
-    hours older than N days per project, absence requests pending too long, and long-running timers. Small alerts
-    are summed up per kind ("14 more … in all"); each line names the follow-up tool. Use it for "what needs my
-    attention?".
+    Checks budgets, billable utilization, old unbilled hours, absence requests pending too long and long-running
+    timers; small alerts are summed up per kind. Use it for "what needs my attention?".
     """
     tc = await tool_context(ctx)
     chosen = list(dict.fromkeys(kinds)) if kinds else list(ALL_KINDS)

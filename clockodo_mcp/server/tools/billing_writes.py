@@ -39,13 +39,9 @@ from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money, fmt_money, hours
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, tool_context
+from clockodo_mcp.server.tools.common import ConfirmArg, NameArg, PeriodArg, ToolContext, tool_context
 from clockodo_mcp.server.undo import register_undo
 
-ConfirmArg = Annotated[
-    str | None,
-    Field(description="Omit it to get a preview and a token; pass that token back with the SAME arguments to apply."),
-]
 MAX_RATE = 99_999_999.99
 PAGE_SIZE = 1000
 RATE_CRITERIA = ("customer_ids", "project_ids", "service_ids", "user_ids")
@@ -281,15 +277,10 @@ async def set_billing_state(
     ] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Change the billing state of the finished entries of a period (e.g. mark as billed), with an invoice summary.
+    """Change the billing state of a period's finished entries (e.g. mark billed), with an invoice summary.
 
-    Use it for "mark all completed hours for Client XYZ as billed and give me an invoice summary"
-    (period="this_month", customer="Client XYZ", to_state="billed"), or to un-bill (to_state="unbilled") or to make
-    unbilled work not billable. Filters: customer, project, user, service (names or ids). Running timers are left
-    out. Two steps: call it WITHOUT confirm_token first — nothing changes; you get the invoice summary (a line per
-    project and employee with hours, blended rate and value; totals; entry count) and a confirm_token. Show it to
-    the user; if they agree, call again with the SAME arguments plus confirm_token. The result is the same summary,
-    applied, with a change_id for undo. Billed entries cannot become not_billable in one step.
+    Running timers are left out; billed entries cannot become not_billable in one step. E.g. "mark Client XYZ's
+    hours this month as billed" → set_billing_state(period="this_month", customer="Client XYZ", to_state="billed").
     """
     if from_state is None:
         from_state = NATURAL_PREDECESSOR[to_state]
@@ -620,22 +611,14 @@ async def set_hourly_rate(
     user: NameArg = None,
     rerate_period: Annotated[
         str | DateRange | None,
-        Field(
-            description="Also re-rate the unbilled time entries of this period that match the rule (same syntax "
-            "as period elsewhere, e.g. this_month). Billed entries are never re-rated."
-        ),
+        Field(description="A period: also re-rate its unbilled entries matching the rule (billed ones never)."),
     ] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Create or change an hourly-rate rule for a customer, project, service and/or user; optionally re-rate entries.
+    """Create or change an hourly-rate rule (customer OR project, with service and/or user).
 
-    A rule with exactly these criteria is updated, otherwise a new rule is created (Clockodo applies the most
-    specific matching rule to new entries). A rule may combine customer OR project (not both) with service and user.
-    Existing entries keep their rate unless rerate_period is given: then the unbilled time entries of that period
-    matching the criteria get the new rate, and the preview shows the value change. Two steps: call WITHOUT
-    confirm_token for a preview (old → new rate, entries re-rated, value change) and a token; call again with the
-    SAME arguments plus confirm_token to apply. Example: "set the rate for Project Phoenix to 95 €/h from this
-    month" → set_hourly_rate(hourly_rate=95, project="Phoenix", rerate_period="this_month").
+    Existing entries keep their rate unless rerate_period is given (then that period's unbilled matching entries
+    are re-rated). E.g. set_hourly_rate(hourly_rate=95, project="Phoenix", rerate_period="this_month").
     """
     if not math.isfinite(hourly_rate) or hourly_rate < 0:
         raise ToolError(

@@ -19,7 +19,7 @@ from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Compact, ListOutput
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import OffsetArg, limit_field, page_of, tool_context
+from clockodo_mcp.server.tools.common import ConfirmArg, OffsetArg, limit_field, page_of, tool_context
 from clockodo_mcp.server.undo import UNDO_HANDLERS
 
 NOTHING = "Nothing was changed."
@@ -40,22 +40,11 @@ async def undo(
         str, Field(min_length=1, max_length=64, description="The change_id of an applied write (see list_changes).")
     ],
     ctx: Context[Any, Any],
-    confirm_token: Annotated[
-        str | None,
-        Field(
-            description="Omit to get a preview and a token; to apply, call again with the SAME change_id and the "
-            "token. (Where the client can show forms, the server may instead ask the user directly.)"
-        ),
-    ] = None,
+    confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Revert an earlier write by its change_id: recreate a deleted entry, restore edited values, remove a logged
-    entry, restart a stopped timer or remove a started one, and (for billing, budgets, rates, absences) restore the
-    previous state.
+    """Revert an applied write by its change_id (from list_changes); undoing an undo redoes.
 
-    Two steps like every write: call without confirm_token for a preview of what the undo will do — nothing
-    changes; after the user agrees, call again with the same change_id plus confirm_token. Refused if the target
-    was changed since (so newer work is never overwritten) or if the change was already undone. An undo is itself a
-    change: undo its change_id to redo. Example: undo(change_id="3f9a1c2b7d4e5f60").
+    Refused if the target changed since or the change was already undone. E.g. undo(change_id="3f9a1c2b7d4e5f60").
     """
     tc = await tool_context(ctx)
     path = tc.runtime.audit.path
@@ -161,10 +150,7 @@ async def list_changes(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 10,
 ) -> ChangesOut:
-    """List writes made through this server (from its audit log), newest first, with the change_id undo takes.
-
-    Use it for "what did you change?" or to find a change to undo, e.g. list_changes(tool="log_time").
-    """
+    """List the writes made through this server, newest first, with the change_id that undo takes."""
     runtime = runtime_of(ctx)
     found = await anyio.to_thread.run_sync(recent_changes, runtime.audit.path, tool)
     changes, paging = page_of(found, offset, limit)

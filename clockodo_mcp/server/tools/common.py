@@ -17,20 +17,13 @@ from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.models import Paging
 from clockodo_mcp.server.runtime import Account, Runtime
 
+# The forms of a period, of a name and of the two-step confirmation are explained once, in the server instructions
+# (server/app.py): repeating them in every field cost more than a thousand tokens of every tools/list.
 PeriodArg = Annotated[
-    str | DateRange,
-    Field(
-        description=(
-            "today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, "
-            "last_year, last_N_days (e.g. last_30_days), 'YYYY-MM-DD', 'YYYY-MM', 'YYYY-Q1', 'YYYY', or "
-            '{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (inclusive), in the account time zone.'
-        )
-    ),
+    str | DateRange, Field(description="E.g. this_month, last_30_days, '2026-11' (see instructions).")
 ]
-NameArg = Annotated[
-    str | int | None,
-    Field(description="A name (fuzzy, case-insensitive) or a numeric id. Ambiguous names are refused with candidates."),
-]
+NameArg = Annotated[str | int | None, Field()]  # a name or an id (see instructions)
+ConfirmArg = Annotated[str | None, Field(description="Omit to preview; then repeat the call with the preview's token.")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,12 +95,12 @@ T = TypeVar("T")
 # Paging: every list tool takes `offset` and `limit` and answers with `paging` (models.Paging). `limit` has a
 # per-tool default that keeps a default answer small and a hard cap that keeps any answer under the client's
 # size limit (server/bounds.py is the last resort behind the caps).
-OffsetArg = Annotated[int, Field(ge=0, le=1_000_000, description="Rows to skip (paging: pass `next` back).")]
+OffsetArg = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 def limit_field(cap: int) -> Any:
     """The `limit` argument's constraints: 1 to the tool's hard cap."""
-    return Field(ge=1, le=cap, description=f"Rows per answer, at most {cap}.")
+    return Field(ge=1, le=cap)
 
 
 def paging_of(total: int, offset: int, returned: int) -> Paging:

@@ -105,10 +105,7 @@ async def list_users(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(200)] = 12,
 ) -> UsersOut:
-    """List employees by name with team, role, active state and weekly target hours.
-
-    Use it for "who is in the design team?" (team="Design") or to see who works part time.
-    """
+    """List employees by name with team, role and weekly target hours, e.g. list_users(team="Design")."""
     tc = await tool_context(ctx)
     team_id = tc.master.resolve("team", team).id if team is not None else None
     members = set(tc.master.team_members(team_id)) if team_id is not None else None
@@ -237,10 +234,9 @@ async def list_absences(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 8,
 ) -> AbsencesOut:
-    """List absences (holidays, sick days, home office, …) touching a period, by start date, with days by type.
+    """List absences (holidays, sick days, home office, …) touching a period, with days per type.
 
-    Use it for "who is off next week?" (period={"from": …, "to": …}, status=["approved"]) or "Sarah's holidays
-    this year" (user="Sarah Chen", type=["regular_holiday"]). Requests awaiting approval: absence_queue.
+    E.g. "who is off next week?" → list_absences(period={"from": …, "to": …}, status=["approved"]).
     """
     tc = await tool_context(ctx)
     resolved = _absence_period(tc, period, year)
@@ -357,13 +353,10 @@ async def utilization(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 3,
 ) -> UtilizationOut:
-    """Billable utilization per employee and per team: worked, billable and target hours and the ratios.
+    """Billable utilization per employee (lowest first) and per team: worked, billable and target hours.
 
-    Target hours are Clockodo's (target-hours rows) minus public holidays and approved absences, counted up to
-    today for a period still running. Utilization = billable ÷ target; billable share = billable ÷ worked. Team rows
-    sum their members first, then divide. Use it for "compare billable utilization of the design and development
-    teams this quarter" (period=this_quarter, then read `teams`) or "who is under-utilized this month?". Employees
-    are sorted by utilization, lowest first.
+    Target = Clockodo's target hours minus holidays and absences, up to today; utilization = billable ÷ target.
+    E.g. "compare the design and development teams this quarter" → utilization(period="this_quarter").
     """
     tc = await tool_context(ctx)
     resolved = tc.period(period)
@@ -479,10 +472,9 @@ async def absence_queue(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(50)] = 5,
 ) -> AbsenceQueueOut:
-    """Absence requests awaiting approval, oldest first, with what an approver needs to decide.
+    """Absence requests awaiting approval, oldest first: age, teammates off on the same days, holiday quota left.
 
-    Per request: age, teammates' approved absences on the same days (home office doesn't count), holiday quota,
-    taken and what approving would leave. Use it for "what do I need to approve?"; decide with decide_absence.
+    Use it for "what do I need to approve?"; decide with decide_absence.
     """
     tc = await tool_context(ctx)
     scope = tc.scope(user=user, team=team)

@@ -149,10 +149,9 @@ async def list_projects(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 8,
 ) -> ProjectsOut:
-    """List projects by customer and name, with completion, hours booked and budget (amount, used, % used).
+    """List projects by customer and name, with completion, hours booked and budget (amount, used, %).
 
-    Use it to find a project or see a customer's projects, e.g. list_projects(customer="Acme Corp"). For burn
-    rates, forecasts and risk use budget_status.
+    E.g. list_projects(customer="Acme Corp"); for burn rates and risk use budget_status.
     """
     tc = await tool_context(ctx)
     customer_id = tc.master.resolve("customer", customer).id if customer is not None else None
@@ -296,13 +295,10 @@ async def budget_status(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 3,
 ) -> BudgetStatusOut:
-    """Budget status of every budgeted project: used (hours or money), % used, burn rate, forecast exhaustion date.
+    """Budgeted projects by % used: used, remaining, burn rate, forecast exhaustion date and risk.
 
-    Also lists the Clockodo notification thresholds already breached, and flags projects at risk: at least
-    `risk_pct` % used (default 80), or forecast to run out before their deadline or within 30 days. The burn rate is
-    what was booked per day over the last `burn_window_days` (default 28); the forecast is today + remaining ÷ daily
-    burn. Use it for "which projects are about to blow their budget?" (at_risk_only=true) or "how is the Phoenix
-    budget doing?" (project="Phoenix"). Sorted by % used, highest first; paged with totals.
+    At risk: ≥ risk_pct used, or forecast to run out before the deadline or within 30 days. E.g. "which projects are
+    about to blow their budget?" → budget_status(at_risk_only=true).
     """
     tc = await tool_context(ctx)
     project_id = tc.master.resolve("project", project).id if project is not None else None

@@ -59,10 +59,9 @@ async def lookup(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(50)] = 10,
 ) -> LookupOut:
-    """Find customers, projects, services, users and teams by name (fuzzy) and get their ids.
+    """Find customers, projects, services, users and teams by name (fuzzy), with ids and scores.
 
-    Every candidate comes with a score and whether it is archived. Use it when a name is unclear or another tool
-    said a name is ambiguous or unknown, e.g. lookup("sarah") → Sarah Chen (user 5), Sarah Miller (user 6).
+    Use it when a name is unclear, e.g. lookup(query="sarah") → Sarah Chen (user 5), Sarah Miller (user 6).
     """
     tc = await tool_context(ctx)
     wanted: list[Kind] = list(kinds) if kinds else list(LOOKUP_KINDS)
@@ -228,10 +227,9 @@ async def list_entries(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 10,
 ) -> EntriesOut:
-    """List individual time and lump-sum entries of a period, oldest first, with names resolved.
+    """List single time and lump-sum entries of a period, oldest first (for sums use report_hours).
 
-    Only to show entries (e.g. to edit one); for sums use report_hours. Totals cover every matching entry, not
-    just this page. Example: list_entries(period="last_week", user="Sarah Chen", billing="unbilled").
+    E.g. list_entries(period="last_week", user="Sarah Chen", billing="unbilled").
     """
     tc = await tool_context(ctx)
     resolved = tc.period(period)
@@ -380,7 +378,7 @@ async def get_timer(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 20,
 ) -> TimersOut:
-    """Show running timers: your own, a user's, or everyone's (user="everyone", e.g. to find forgotten timers)."""
+    """Show running timers: your own, a user's, or everyone's (user="everyone", e.g. to find forgotten ones)."""
     tc = await tool_context(ctx)
     now = tc.runtime.now()
     if isinstance(user, str) and user.strip().lower() in ("everyone", "all", "*"):

@@ -86,14 +86,11 @@ async def report_hours(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(150)] = 8,
 ) -> HoursReportOut:
-    """Hours, value (hourly rate × hours, plus lump sums), entry count and blended rate, grouped and sorted by value.
+    """Hours, value, entry count and blended rate, grouped by one or two dimensions, highest value first.
 
-    Use it for questions like "how many unbilled hours do we have this month and what are they worth?"
-    (period=this_month, billing=unbilled), "top 3 projects by unbilled value" (group_by=[project], billing=unbilled,
-    limit=3), "unbilled hours for Project Alpha in the last 30 days by employee" (period=last_30_days,
-    project="Project Alpha", group_by=[user], billing=unbilled) or "non-billable hours on internal projects last
-    week" (period=last_week, billing=not_billable, customer=<internal customer>). Totals always cover every group.
-    Clockodo aggregates server-side, so this is cheap even for years of data.
+    E.g. "unbilled hours this month and their value" → report_hours(period="this_month", billing="unbilled");
+    "top 3 projects by unbilled value" → add limit=3; "Alpha's unbilled hours by employee, last 30 days" →
+    report_hours(period="last_30_days", project="Project Alpha", group_by=["user"], billing="unbilled").
     """
     if len(set(group_by)) != len(group_by):
         raise ToolError(f"group_by lists a dimension twice: {group_by}. Use distinct dimensions.")
@@ -200,10 +197,9 @@ async def unbilled_aging(
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 4,
 ) -> AgingOut:
-    """Unbilled (billable, not yet billed) hours and their value in age buckets 0–30, 31–60, 61–90 and over 90 days.
+    """Unbilled hours and value per customer or project in age buckets 0–30, 31–60, 61–90, over 90 days.
 
-    Use it for "which unbilled hours are getting old?" or before invoicing. Age is counted from the day the work was
-    done. Rows are sorted by value; `oldest_day` shows the oldest unbilled day per row.
+    Use it for "which unbilled hours are getting old?"; age counts from the day the work was done.
     """
     tc = await tool_context(ctx)
     resolved = tc.period(f"last_{lookback_days}_days")
