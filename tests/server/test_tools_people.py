@@ -87,7 +87,7 @@ async def test_list_users_shows_team_role_and_weekly_target_hours(mcp_client, fa
     active = [u for u in store.users.values() if u["active"]]
     teams = {t["id"]: t["name"] for t in store.teams.values()}
 
-    result = await call(mcp_client, "list_users", limit=200)
+    result = await call(mcp_client, "list_users", limit=120)
 
     assert result["paging"] == {"total": len(active), "offset": 0, "returned": len(active), "next": None}
     rows = {u["id"]: u for u in result["users"]}
@@ -123,7 +123,7 @@ async def test_list_absences_of_a_month_with_days_per_type(mcp_client, fake_app)
         if a["type"] != 3:
             days[a["type"]] = days.get(a["type"], 0.0) + a["count_days"]
 
-    result = await call(mcp_client, "list_absences", period="this_month", limit=100)
+    result = await call(mcp_client, "list_absences", period="this_month", limit=80)
 
     assert {a["id"] for a in result["absences"]} == {a["id"] for a in expected}
     assert result["paging"]["total"] == len(expected)

@@ -52,7 +52,7 @@ async def test_list_entries_filters_by_team(mcp_client, fake_app):
     members = {u["id"] for u in store.users.values() if u.get("teams_id") == design}
     entries = select(store, date(2026, 11, 23), date(2026, 11, 24), where=lambda e: e.users_id in members)
 
-    result = await call(mcp_client, "list_entries", period="this_week", team="Design", limit=100)
+    result = await call(mcp_client, "list_entries", period="this_week", team="Design", limit=80)
 
     assert result["paging"]["total"] == len(entries)
     names = {u["name"] for u in store.users.values() if u["id"] in members}
@@ -65,9 +65,7 @@ async def test_list_entries_flags_the_forgotten_running_timer(mcp_client, fake_a
     assert len(running) == 1
     day = running[0].time_since.astimezone(store.tz).date().isoformat()
 
-    result = await call(
-        mcp_client, "list_entries", period={"from": day, "to": day}, user=running[0].users_id, limit=100
-    )
+    result = await call(mcp_client, "list_entries", period={"from": day, "to": day}, user=running[0].users_id, limit=80)
 
     flagged = [e for e in result["entries"] if e.get("running")]
     assert [e["id"] for e in flagged] == [running[0].id]

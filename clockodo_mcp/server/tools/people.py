@@ -103,7 +103,7 @@ async def list_users(
         Literal["active", "inactive", "all"], Field(description="Active employees (default), inactive ones, or all.")
     ] = "active",
     offset: OffsetArg = 0,
-    limit: Annotated[int, limit_field(200)] = 12,
+    limit: Annotated[int, limit_field(120)] = 12,
 ) -> UsersOut:
     """List employees by name with team, role and weekly target hours, e.g. list_users(team="Design")."""
     tc = await tool_context(ctx)
@@ -232,7 +232,7 @@ async def list_absences(
     ] = None,
     type: Annotated[list[TypeName] | None, Field(description="Only these types.")] = None,
     offset: OffsetArg = 0,
-    limit: Annotated[int, limit_field(100)] = 8,
+    limit: Annotated[int, limit_field(80)] = 8,
 ) -> AbsencesOut:
     """List absences (holidays, sick days, home office, …) touching a period, with days per type.
 

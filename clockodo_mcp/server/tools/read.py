@@ -225,7 +225,7 @@ async def list_entries(
     ] = "all",
     text: Annotated[str | None, Field(max_length=200, description="Only entries whose text contains this.")] = None,
     offset: OffsetArg = 0,
-    limit: Annotated[int, limit_field(100)] = 10,
+    limit: Annotated[int, limit_field(80)] = 10,
 ) -> EntriesOut:
     """List single time and lump-sum entries of a period, oldest first (for sums use report_hours).
 

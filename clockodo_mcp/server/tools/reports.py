@@ -84,7 +84,7 @@ async def report_hours(
     team: NameArg = None,
     service: NameArg = None,
     offset: OffsetArg = 0,
-    limit: Annotated[int, limit_field(150)] = 8,
+    limit: Annotated[int, limit_field(100)] = 8,
 ) -> HoursReportOut:
     """Hours, value, entry count and blended rate, grouped by one or two dimensions, highest value first.
 
