@@ -1,4 +1,4 @@
-"""Command line: ``clockodo-mcp serve | demo | call | login | logout | doctor | audit … | fake-server``."""
+"""Command line: ``clockodo-mcp serve | demo | call | login | logout | doctor | audit … | changes … | fake-server``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ from clockodo_mcp.server.config import ConfigError, ServerConfig, config_from_en
 
 if TYPE_CHECKING:
     from clockodo_mcp.server.runtime import Runtime
+    from clockodo_mcp.store import Store
+
+STORE_HELP = "store URL (default: CLOCKODO_MCP_STORE, else sqlite:///<user data dir>/store.sqlite3)"
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -34,6 +37,7 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-user", help="Clockodo login e-mail (prefer the keyring or CLOCKODO_API_USER)")
     parser.add_argument("--api-key", help="Clockodo API key (visible in the process list: prefer the keyring)")
     parser.add_argument("--audit-log", type=Path, help="audit log path (default: CLOCKODO_MCP_AUDIT_LOG or data dir)")
+    parser.add_argument("--store", help=STORE_HELP)
     _add_today_option(parser)
 
 
@@ -106,12 +110,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="inspect the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = audit_sub.add_parser("verify", help="check the hash chain; non-zero exit on tampering")
+    verify = audit_sub.add_parser("verify", help="check the keyed chain and the store's anchor; non-zero if not intact")
     verify.add_argument("--path", type=Path, help="audit log path (default: CLOCKODO_MCP_AUDIT_LOG or data dir)")
+    verify.add_argument("--store", help=STORE_HELP)
+    fix = audit_sub.add_parser("repair", help="remove a torn last line (keeping a copy) and record the repair")
+    fix.add_argument("--path", type=Path, help="audit log path (default: CLOCKODO_MCP_AUDIT_LOG or data dir)")
+    fix.add_argument("--store", help=STORE_HELP)
+    fix.add_argument(
+        "--start-new",
+        action="store_true",
+        help="for other damage: move the log aside unchanged and start a new one that records why",
+    )
     tail = audit_sub.add_parser("tail", help="show the last records")
     tail.add_argument("-n", type=int, default=20)
     tail.add_argument("--tool", help="only records of this tool")
     tail.add_argument("--path", type=Path)
+
+    changes = sub.add_parser("changes", help="inspect the write journal")
+    changes_sub = changes.add_subparsers(dest="changes_command", metavar="ACTION", required=True)
+    listing = changes_sub.add_parser("list", help="the newest changes, one line each")
+    listing.add_argument("-n", type=int, default=20, help="how many (default 20)")
+    listing.add_argument(
+        "--status", choices=["applying", "applied", "unknown", "not_applied", "failed"], help="only this status"
+    )
+    listing.add_argument("--tool", help="only changes made by this tool")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--store", help=STORE_HELP)
+    show = changes_sub.add_parser("show", help="one change in full: arguments, before, planned, result, undo, steps")
+    show.add_argument("change_id")
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--store", help=STORE_HELP)
     return parser
 
 
@@ -126,6 +154,7 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         "confirm": args.confirm,
         "base_url": args.base_url,
         "audit_path": args.audit_log,
+        "store_url": args.store,
         "demo": bool(args.demo),
         "demo_today": pinned_today(args) if args.demo else None,
     }
@@ -161,6 +190,7 @@ def make_runtime(config: ServerConfig) -> Runtime:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the server on the chosen transport."""
     from clockodo_mcp.server.app import build_server
+    from clockodo_mcp.server.shutdown import serve_stdio
     from clockodo_mcp.server.transports import http_app, security_settings, serve_http
 
     config = server_config(args)
@@ -171,12 +201,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = build_server(make_runtime(config))
     logger.info("clockodo-mcp %s: %s, transport %s", __version__, config.describe_credentials(), args.transport)
     if args.transport == "stdio":
-        server.run("stdio")
+        anyio.run(serve_stdio, server)
         return 0
     app = http_app(server, args.transport, host=args.host, port=args.port, allowed_hosts=allowed, auth_token=token)
     path = "/sse" if args.transport == "sse" else "/mcp"
     print(f"clockodo-mcp listening on http://{args.host}:{args.port}{path}", file=sys.stderr)
-    anyio.run(serve_http, app, args.host, args.port)
+    try:
+        anyio.run(serve_http, app, args.host, args.port)
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it handled: stopped as asked, not a crash
+        return 130
     return 0
 
 
@@ -286,13 +319,50 @@ def cmd_fake_server(args: argparse.Namespace) -> int:
     return code
 
 
-def cmd_audit(args: argparse.Namespace) -> int:
-    """audit verify | audit tail."""
-    from clockodo_mcp.audit.cli import tail_command, verify_command
+def cli_store(url: str | None) -> Store:
+    """The store named by --store, else CLOCKODO_MCP_STORE, else the default file; a bad URL is a ConfigError."""
+    from clockodo_mcp.store import StoreConfigError, default_store_url, open_store
 
-    if args.audit_command == "verify":
-        return verify_command(args.path)
-    return tail_command(args.path, args.n, args.tool, sys.stdout)
+    try:
+        return open_store(url or default_store_url())
+    except StoreConfigError as error:
+        raise ConfigError(str(error)) from None
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """audit verify | audit repair | audit tail."""
+    from clockodo_mcp.audit import AuditLog, default_audit_path
+    from clockodo_mcp.audit.cli import repair_command, tail_command, verify_command
+
+    if args.audit_command == "tail":
+        return tail_command(args.path, args.n, args.tool, sys.stdout)
+    store = cli_store(args.store)
+    path = args.path or default_audit_path()
+    try:
+        if args.audit_command == "repair":
+            return repair_command(AuditLog(path, anchor=store), start_new=args.start_new)
+        if not store.exists():
+            note = (
+                f"the store {store.location} does not exist, so the log was not checked against the head the store "
+                "anchored: truncation or deletion cannot be ruled out (pass --store if it lives elsewhere)"
+            )
+            return verify_command(path, store_note=note)
+        return verify_command(path, store=store)
+    finally:
+        store.close()
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    """changes list | changes show."""
+    from clockodo_mcp.store.cli import list_command, show_command
+
+    store = cli_store(args.store)
+    try:
+        if args.changes_command == "show":
+            return show_command(store, args.change_id, as_json=args.json)
+        return list_command(store, limit=args.n, status=args.status, tool=args.tool, as_json=args.json)
+    finally:
+        store.close()
 
 
 def cmd_login(args: argparse.Namespace) -> int:
@@ -326,6 +396,7 @@ COMMANDS = {
     "logout": cmd_logout,
     "doctor": cmd_doctor,
     "audit": cmd_audit,
+    "changes": cmd_changes,
 }
 
 

@@ -17,7 +17,7 @@ import anyio
 import httpx
 
 from clockodo_mcp import __version__
-from clockodo_mcp.audit import default_audit_path, verify
+from clockodo_mcp.audit import default_audit_path, key_path, verify
 from clockodo_mcp.clock import SYSTEM_CLOCK
 from clockodo_mcp.clockodo import (
     ClockodoArgumentError,
@@ -39,6 +39,7 @@ from clockodo_mcp.credentials import (
     keyring_store,
 )
 from clockodo_mcp.server.config import DEFAULT_APP_NAME, DEFAULT_BASE_URL, ConfigError, ServerConfig
+from clockodo_mcp.store import Store, StoreConfigError, default_store_url, open_store
 
 Prompt = Callable[[str], str]
 Status = Literal["ok", "warning", "problem", "skipped"]
@@ -507,11 +508,11 @@ def _writable(path: Path) -> bool:
     parent = path.parent
     while not parent.exists():
         parent = parent.parent
-    return os.access(parent, os.W_OK | os.X_OK)
+    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
 
 
-def audit_check(path: Path) -> Check:
-    """The audit log can be appended to, and its hash chain verifies."""
+def audit_check(path: Path, store: Store | None = None) -> Check:
+    """The audit log can be appended to, and its keyed chain verifies (against the store's anchor, if given)."""
     override = "set CLOCKODO_MCP_AUDIT_LOG (or --audit-log) to a writable file"
     if path.exists() and not path.is_file():
         return Check("audit log", "problem", f"{path} is not a file", override)
@@ -519,16 +520,27 @@ def audit_check(path: Path) -> Check:
         return Check(
             "audit log", "problem", f"{path} is not writable by this user", f"fix its permissions, or {override}"
         )
-    result = verify(path)
-    if not result.ok:
-        where = f" at seq {result.first_bad_seq}" if result.first_bad_seq is not None else ""
+    result = verify(path, store=store if store is not None and store.exists() else None)
+    if result.unverified:
         return Check(
             "audit log",
             "problem",
-            f"{path} does not verify{where}: {result.reason}",
-            f"keep the damaged file as evidence and move it aside (e.g. `mv {path} {path}.damaged`; the head "
-            "file beside it too): a new log starts with the next call. `clockodo-mcp audit verify` shows the details",
+            f"{path} cannot be verified: {result.reason}",
+            f"set CLOCKODO_MCP_AUDIT_KEY to the key the log was written with, or restore {key_path(path)}",
         )
+    if not result.ok:
+        where = f" at seq {result.first_bad_seq}" if result.first_bad_seq is not None else ""
+        if result.torn:
+            fix = (
+                "run `clockodo-mcp audit repair`: it removes the torn line (keeping a copy) and records the repair; "
+                "until then writes are refused (reads go on)"
+            )
+        else:
+            fix = (
+                "keep the damaged log as evidence: `clockodo-mcp audit repair --start-new` moves it aside unchanged "
+                "and starts a new log that records why; `clockodo-mcp audit verify` shows the details"
+            )
+        return Check("audit log", "problem", f"{path} does not verify{where}: {result.reason}", fix)
     state = f"{result.records} records, chain intact" if result.exists else "no records yet"
     if result.exists and path.stat().st_mode & 0o077:
         return Check(
@@ -540,6 +552,46 @@ def audit_check(path: Path) -> Check:
     if result.warning:
         return Check("audit log", "warning", f"{path}: {state}; {result.warning}", "see `clockodo-mcp audit verify`")
     return Check("audit log", "ok", f"{path}: writable, {state}")
+
+
+def store_check(store: Store) -> Check:
+    """The store: where it is, its schema version, whether it can be written, and changes still unsettled."""
+    if not store.exists():
+        if _writable(Path(store.location)):
+            return Check("store", "ok", f"{store.location}: not created yet (it is created on the first call)")
+        return Check(
+            "store",
+            "problem",
+            f"{store.location} cannot be created: its directory is not writable by this user",
+            "set CLOCKODO_MCP_STORE (or --store) to sqlite:///path/to/a/writable/store.sqlite3",
+        )
+    info = store.info()
+    if info.problem is not None:
+        return Check(
+            "store",
+            "problem",
+            f"{info.location}: {info.problem}",
+            "writes are refused until the store can be written (reads go on); fix the cause named above",
+        )
+    detail = f"{info.location}: {info.backend}, schema version {info.schema_version}, writable"
+    if info.unsettled:
+        listed = ", ".join(f"{c.change_id} ({c.tool}, {c.status})" for c in info.unsettled[:5])
+        more = f" and {len(info.unsettled) - 5} more" if len(info.unsettled) > 5 else ""
+        return Check(
+            "store",
+            "warning",
+            f"{detail}; {len(info.unsettled)} change(s) whose outcome is not known: {listed}{more}",
+            "check each with `clockodo-mcp changes show <change_id>` and look at its target in Clockodo before "
+            "repeating the write: it may have been applied",
+        )
+    return Check("store", "ok", f"{detail}; no unsettled changes")
+
+
+def _store_for(config: ServerConfig) -> tuple[Store | None, Check | None]:
+    try:
+        return open_store(config.store_url or default_store_url()), None
+    except StoreConfigError as error:
+        return None, Check("store", "problem", str(error), "correct CLOCKODO_MCP_STORE (or --store)")
 
 
 def _demo_transport(config: ServerConfig, now: Callable[[], datetime]) -> tuple[ServerConfig, httpx.AsyncBaseTransport]:
@@ -557,7 +609,7 @@ async def diagnose(
     transport: httpx.AsyncBaseTransport | None = None,
     now: Callable[[], datetime] = SYSTEM_CLOCK.now,
 ) -> Diagnosis:
-    """Run every check: configuration, credentials, connection, routes, time zone, clock skew, audit log."""
+    """Run every check: configuration, credentials, connection, routes, time zone, clock skew, audit log, store."""
     try:
         config = make_config()
     except ConfigError as error:
@@ -565,29 +617,36 @@ async def diagnose(
     if config.demo and transport is None:
         config, transport = _demo_transport(config, now)
     checks = [_configuration_check(config), _credentials_check(config)]
-    audit = audit_check(config.audit_path or default_audit_path())
+    store, store_problem = _store_for(config)
+    try:
+        audit_log = audit_check(config.audit_path or default_audit_path(), store)
+        store_state = store_check(store) if store is not None else store_problem
+    finally:
+        if store is not None:
+            store.close()
+    audit = (audit_log, store_state) if store_state is not None else (audit_log,)
     remote = ("connection", "routes", "time zone", "clock")
     if checks[-1].status != "ok":
         checks += [_skipped(name, "needs credentials") for name in remote]
-        return Diagnosis((*checks, audit))
+        return Diagnosis((*checks, *audit))
     connection = Connection(base_url=config.base_url, transport=transport)
     try:
         client = open_client(config.api_user, config.api_key, connection, config.app_email)
     except ClockodoArgumentError as error:
         checks.append(Check("connection", "problem", str(error), "check the e-mail and --base-url"))
         checks += [_skipped(name, "needs a connection") for name in remote[1:]]
-        return Diagnosis((*checks, audit))
+        return Diagnosis((*checks, *audit))
     async with client:
         try:
             me = await client.users.me()
         except ClockodoError as error:
             checks.append(_connection_problem(error, config))
             checks += [_skipped(name, "needs a working connection") for name in remote[1:]]
-            return Diagnosis((*checks, audit))
+            return Diagnosis((*checks, *audit))
         checks.append(Check("connection", "ok", f"Clockodo at {config.base_url}: logged in as {describe_user(me)}"))
         routes, clock, local = await _routes_check(client, now)
         checks += [routes, await _timezone_check(client, me, config), _clock_check(clock, local)]
-    return Diagnosis((*checks, audit))
+    return Diagnosis((*checks, *audit))
 
 
 def doctor(
@@ -621,4 +680,5 @@ __all__ = [
     "login",
     "logout",
     "no_keyring_message",
+    "store_check",
 ]

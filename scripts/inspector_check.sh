@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real third-party MCP client against our server: the MCP Inspector CLI lists and calls tools over stdio
 # (`clockodo-mcp serve --demo`) and over streamable HTTP (`clockodo-mcp demo --port …`).
-# Skips (exit 0, with a message) when npx is missing or the Inspector package cannot be fetched.
+# Skips (exit 0, with a message) when npx is missing or the Inspector package cannot be fetched; under CI=true
+# it installs Node.js from Debian's packages when npx is missing, and a skip is a failure.
 #
 #   bash scripts/inspector_check.sh
 #   CLOCKODO_MCP_INSPECTOR=@modelcontextprotocol/inspector@latest bash scripts/inspector_check.sh
@@ -22,14 +23,24 @@ if [[ -z "$CLOCKODO" ]]; then
     exit 1
 fi
 
-if ! command -v npx >/dev/null 2>&1; then
-    echo "inspector check skipped: npx not available (install Node.js to run it)"
+skip() {
+    if [[ "${CI:-}" == "true" ]]; then
+        echo "inspector check FAILED: $1 (CI must not skip it)" >&2
+        exit 1
+    fi
+    echo "inspector check skipped: $1"
     exit 0
+}
+
+if ! command -v npx >/dev/null 2>&1 && [[ "${CI:-}" == "true" ]] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && apt-get install -y -qq nodejs npm) >/dev/null 2>&1 || true
+fi
+if ! command -v npx >/dev/null 2>&1; then
+    skip "npx not available (install Node.js to run it)"
 fi
 # Fetch the package (and its dependencies) once, up front, so a network failure reads as "skipped".
 if ! timeout 300 npx --yes --package "$INSPECTOR" -- node -e 0 </dev/null >/dev/null 2>&1; then
-    echo "inspector check skipped: npx could not fetch $INSPECTOR"
-    exit 0
+    skip "npx could not fetch $INSPECTOR"
 fi
 
 SCRATCH="$(mktemp -d)"
@@ -44,6 +55,7 @@ cleanup() {
 trap cleanup EXIT
 export CLOCKODO_MCP_AUDIT_LOG="$SCRATCH/audit.jsonl"
 export PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"  # the demo needs no credentials
+export CLOCKODO_MCP_TODAY="${CLOCKODO_MCP_TODAY:-2026-12-01}"  # a first of the month: the demo's hardest day
 
 inspector() {
     timeout 120 npx --yes "$INSPECTOR" --cli "$@" </dev/null 2>"$SCRATCH/inspector.err" || {
@@ -68,7 +80,7 @@ print(f"  ok  {what}")
 
 echo "== MCP Inspector CLI ($INSPECTOR) over stdio: $CLOCKODO serve --demo"
 STDIO=(-e "CLOCKODO_MCP_AUDIT_LOG=$CLOCKODO_MCP_AUDIT_LOG" -e "PYTHON_KEYRING_BACKEND=$PYTHON_KEYRING_BACKEND" \
-    "$CLOCKODO" serve --demo)
+    -e "CLOCKODO_MCP_TODAY=$CLOCKODO_MCP_TODAY" "$CLOCKODO" serve --demo)
 inspector "${STDIO[@]}" --method tools/list \
     | expect "stdio tools/list" '{"report_hours", "set_billing_state", "lookup"} <= {t["name"] for t in r["tools"]}'
 inspector "${STDIO[@]}" --method tools/call --tool-name report_hours \

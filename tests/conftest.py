@@ -26,6 +26,14 @@ def _no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def _private_store(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test (and every server it starts in a subprocess) gets its own store, and no audit key from the shell."""
+    store = tmp_path_factory.mktemp("store") / "store.sqlite3"
+    monkeypatch.setenv("CLOCKODO_MCP_STORE", f"sqlite:///{store.as_posix().lstrip('/')}")
+    monkeypatch.delenv("CLOCKODO_MCP_AUDIT_KEY", raising=False)
+
+
 @asynccontextmanager
 async def held_open(manager: AbstractAsyncContextManager[T]) -> AsyncIterator[T]:
     """Enter and exit an async context manager in ONE background task.
@@ -89,3 +97,23 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 def no_keyring(memory_keyring: MemoryKeyring) -> None:
     """No usable keyring backend, as on headless Linux (set after, and restored with, the in-memory one)."""
     keyring.set_keyring(fail.Keyring())
+
+
+# Skips that cannot be helped on CI's machine (it runs as root); any other skip under CI=true fails the run, so a
+# test that needs a server or a tool cannot pass CI by skipping.
+CI_ALLOWED_SKIPS = ("root ignores directory permissions", "root ignores file permissions")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI=true, turn an unexpected skip into a failed run."""
+    import os
+
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    unexpected = [r for r in skipped if not any(reason in str(r.longrepr) for reason in CI_ALLOWED_SKIPS)]
+    if unexpected:
+        for report in unexpected:
+            print(f"\nCI must not skip: {report.nodeid}: {report.longrepr}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

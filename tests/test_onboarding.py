@@ -239,6 +239,7 @@ async def test_doctor_passes_every_check_for_a_working_setup(tmp_path, transport
         "time zone",
         "clock",
         "audit log",
+        "store",
     ]
     assert {c.status for c in diagnosis.checks} == {"ok"}
     assert checks["credentials"].detail == f"{OWNER_EMAIL} from system keyring (key not shown)"
@@ -247,6 +248,7 @@ async def test_doctor_passes_every_check_for_a_working_setup(tmp_path, transport
     assert checks["time zone"].detail.startswith("Europe/Berlin from your Clockodo user")
     assert "agrees with Clockodo" in checks["clock"].detail
     assert "no records yet" in checks["audit log"].detail
+    assert "not created yet" in checks["store"].detail
 
 
 async def test_doctor_never_shows_the_key(tmp_path, transport):
@@ -364,7 +366,7 @@ def test_the_audit_check_verifies_the_chain_and_detects_tampering(tmp_path):
     tampered = audit_check(path)
     assert tampered.status == "problem"
     assert "does not verify at seq 2" in tampered.detail
-    assert "move it aside" in tampered.fix
+    assert "audit repair --start-new" in tampered.fix
 
 
 def test_the_audit_check_warns_about_a_log_other_users_can_read(tmp_path):
@@ -406,7 +408,7 @@ def test_the_doctor_command_checks_the_demo_end_to_end(tmp_path, monkeypatch, ca
     monkeypatch.setenv("CLOCKODO_MCP_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
     assert main(["doctor", "--demo", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert [c["status"] for c in report["checks"]] == ["ok"] * 7
+    assert [c["status"] for c in report["checks"]] == ["ok"] * 8
 
 
 def test_the_doctor_command_without_credentials_exits_non_zero(tmp_path, monkeypatch, capsys):

@@ -1,9 +1,18 @@
-"""The append-only, hash-chained audit log (JSON Lines) and its writer."""
+"""The append-only, keyed, hash-chained audit log (JSON Lines) and its writer.
+
+Format v2 (current): every record carries ``"v": 2`` and its ``hash`` is HMAC-SHA256 under the audit key over the
+canonical JSON of the record without ``hash``; ``prev_hash`` links it to the record before. Format v1 (before the
+key): no ``"v"``, and ``hash`` is a plain SHA-256. A v1 log keeps working: new records continue its chain as v2, and
+`verify` reports the v1 part as unkeyed. After every append the head (seq, hash) is written beside the log and
+anchored in the store, so a log that was cut short, rewritten or deleted no longer matches what the store saw.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import json
 import os
 import threading
@@ -11,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import platformdirs
 
@@ -27,17 +36,50 @@ from clockodo_mcp.audit.files import (
     read_last_line,
     write_head,
 )
+from clockodo_mcp.audit.keys import AuditKey, AuditKeyError, create_key_file, key_path, load_key
 from clockodo_mcp.audit.lock import exclusive_lock
 from clockodo_mcp.audit.redact import redact, scrub
 from clockodo_mcp.clock import SYSTEM_CLOCK
 
 ENV_AUDIT_LOG = "CLOCKODO_MCP_AUDIT_LOG"
-RESERVED_FIELDS = frozenset({"seq", "ts", "prev_hash", "hash"})
+FORMAT_VERSION = 2
+RESERVED_FIELDS = frozenset({"v", "seq", "ts", "prev_hash", "hash"})
 _MIN_SCRUB_LENGTH = 6  # shorter "secrets" would mangle ordinary text
 
 
 class AuditWriteError(OSError):
     """The audit record could not be stored; the caller must refuse the operation (fail closed)."""
+
+
+class AuditLogDamaged(AuditWriteError):
+    """The log's tail is torn or does not match its anchors: nothing is appended until it is repaired."""
+
+
+class AnchorRecord(Protocol):
+    """What the store remembers of a log's head."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def hash(self) -> str: ...
+
+
+class AnchorStore(Protocol):
+    """Where the head is anchored besides the head file (the store; see `clockodo_mcp.store`)."""
+
+    def read_anchor(self, log: str) -> AnchorRecord | None:
+        """The anchored head of the log `log`, or None."""
+        ...
+
+    def write_anchor(self, log: str, seq: int, hash: str) -> None:
+        """Anchor the head of the log `log`."""
+        ...
+
+
+def log_id(path: Path) -> str:
+    """The name a log is anchored under in the store: its absolute, resolved path."""
+    return str(Path(path).expanduser().resolve())
 
 
 def default_audit_path() -> Path:
@@ -53,9 +95,33 @@ def new_call_id() -> str:
     return uuid.uuid4().hex
 
 
-def record_hash(record: Mapping[str, Any]) -> str:
-    """SHA-256 over the canonical JSON of the record without its ``hash`` field."""
-    return sha256_hex(canonical_json({k: v for k, v in record.items() if k != "hash"}))
+def record_hash(record: Mapping[str, Any], key: bytes | None = None) -> str:
+    """The chain hash of a record: HMAC-SHA256 under ``key`` (v2), or plain SHA-256 without a key (v1), over the
+    canonical JSON of the record without its ``hash`` field."""
+    text = canonical_json({k: v for k, v in record.items() if k != "hash"})
+    if key is None:
+        return sha256_hex(text)
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def record_version(record: Mapping[str, Any]) -> int | None:
+    """1 for an unkeyed record, 2 for a keyed one, None for a version this code does not know."""
+    version = record.get("v")
+    if "v" not in record:
+        return 1
+    if isinstance(version, int) and not isinstance(version, bool) and version == FORMAT_VERSION:
+        return FORMAT_VERSION
+    return None
+
+
+def chain_hash(record: Mapping[str, Any], key: bytes | None) -> str | None:
+    """What the record's ``hash`` must be: SHA-256 for v1, the HMAC for v2 (None without a key or version)."""
+    version = record_version(record)
+    if version == 1:
+        return record_hash(record)
+    if version == FORMAT_VERSION and key is not None:
+        return record_hash(record, key)
+    return None
 
 
 def format_ts(moment: dt.datetime) -> str:
@@ -82,12 +148,22 @@ class AuditLog:
     new_call_id = staticmethod(new_call_id)
 
     def __init__(
-        self, path: Path, *, now: Callable[[], dt.datetime] | None = None, secrets: Iterable[str] = ()
+        self,
+        path: Path,
+        *,
+        now: Callable[[], dt.datetime] | None = None,
+        secrets: Iterable[str] = (),
+        key: AuditKey | None = None,
+        anchor: AnchorStore | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.path = Path(path)
         self._now = now or SYSTEM_CLOCK.now
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
+        self._key = key
+        self._environ = environ
+        self.anchor = anchor
         for secret in secrets:
             self.add_secret(secret)
 
@@ -132,11 +208,27 @@ class AuditLog:
             with contextlib.suppress(FileExistsError):  # another process won the race
                 directory.mkdir(mode=0o700)
 
+    def key(self, *, create: bool = False) -> AuditKey | None:
+        """The audit key (given, from the environment, or from the key file); created on request when missing."""
+        if self._key is None:
+            self._key = load_key(self.path, self._environ)
+            if self._key is None and create:
+                self._key = create_key_file(self.path)
+        return self._key
+
     def _append_locked(self, body: dict[str, Any]) -> AuditRecord:
-        prev_seq, prev_hash = self._chain_tip()
-        record: dict[str, Any] = {"seq": prev_seq + 1, "ts": format_ts(self._now()), "prev_hash": prev_hash}
+        prev_seq, prev_hash, key = self._chain_tip()
+        return self._write_record(prev_seq, prev_hash, key, body)
+
+    def _write_record(self, prev_seq: int, prev_hash: str, key: AuditKey, body: dict[str, Any]) -> AuditRecord:
+        record: dict[str, Any] = {
+            "v": FORMAT_VERSION,
+            "seq": prev_seq + 1,
+            "ts": format_ts(self._now()),
+            "prev_hash": prev_hash,
+        }
         record.update(body)
-        record["hash"] = record_hash(record)
+        record["hash"] = record_hash(record, key.secret)
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
 
         flags = os.O_APPEND | os.O_CREAT | os.O_WRONLY | getattr(os, "O_BINARY", 0)
@@ -152,7 +244,42 @@ class AuditLog:
         if st.st_size == 0:
             fsync_dir(self.path.parent)  # make the new file's directory entry durable too
         write_head(self.path, Head(seq=record["seq"], hash=record["hash"]))
+        try:
+            self._anchor(record["seq"], record["hash"])
+        except AuditWriteError:
+            # Take the record back: a record the store never anchored would later look like a forged append.
+            self._roll_back(st.st_size, Head(seq=prev_seq, hash=prev_hash))
+            raise
         return AuditRecord(seq=record["seq"], ts=record["ts"], prev_hash=prev_hash, hash=record["hash"], data=record)
+
+    def _roll_back(self, size: int, head: Head) -> None:
+        with contextlib.suppress(OSError):
+            fd = os.open(self.path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+            try:
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            write_head(self.path, head)
+
+    def _anchor(self, seq: int, hash_: str) -> None:
+        if self.anchor is None:
+            return
+        try:
+            self.anchor.write_anchor(log_id(self.path), seq, hash_)
+        except Exception as exc:  # the store's own error types live above this layer
+            raise AuditWriteError(
+                f"The audit record {seq} could not be anchored in the store, so it was taken back from {self.path} "
+                f"({exc})"
+            ) from exc
+
+    def _read_anchor(self) -> AnchorRecord | None:
+        if self.anchor is None:
+            return None
+        try:
+            return self.anchor.read_anchor(log_id(self.path))
+        except Exception as exc:
+            raise AuditWriteError(f"The store holding the audit anchor cannot be read ({exc})") from exc
 
     @staticmethod
     def _write_all(fd: int, data: bytes, original_size: int) -> None:
@@ -167,36 +294,65 @@ class AuditLog:
                 os.ftruncate(fd, original_size)
             raise
 
-    def _chain_tip(self) -> tuple[int, str]:
-        """The seq and hash to chain onto, refusing when the log's tail does not match its head anchor."""
+    def _chain_tip(self) -> tuple[int, str, AuditKey]:
+        """The seq and hash to chain onto and the key to sign with; refuses a tail that does not match its anchors."""
         try:
             head = read_head(self.path)
         except HeadError as exc:
             raise self._tampered(f"its head anchor is unreadable ({exc})") from exc
+        anchor = self._read_anchor()
         last = read_last_line(self.path)
         if last is None:
             if head is not None and head.seq != 0:
                 raise self._tampered(f"the log is empty but its head anchor records {head.seq} records")
-            return 0, GENESIS_HASH
+            if anchor is not None and anchor.seq != 0:
+                raise self._tampered(
+                    f"the log is missing or empty, but the store's anchor says it held {anchor.seq} records"
+                )
+            return 0, GENESIS_HASH, self._signing_key(keyed_log=False)
         raw, terminated = last
         if not terminated:
-            raise self._tampered("its last line is incomplete")
+            raise self._tampered("its last line is incomplete (torn, e.g. by a crash while it was written)")
         try:
             rec = parse_record(raw)
         except ValueError as exc:
             raise self._tampered(f"its last line is not a valid record ({exc})") from exc
+        version = record_version(rec)
+        key = self._signing_key(keyed_log=version == FORMAT_VERSION)
         seq, hash_ = rec.get("seq"), rec.get("hash")
-        if not isinstance(seq, int) or not isinstance(hash_, str) or record_hash(rec) != hash_:
-            raise self._tampered("its last record does not match its own hash")
+        expected = chain_hash(rec, key.secret)
+        if not isinstance(seq, int) or not isinstance(hash_, str) or expected is None or expected != hash_:
+            raise self._tampered("its last record does not match its own hash (edited, or signed with another key)")
         if head is None:
             raise self._tampered("its head anchor file is missing")
         # A crash between the fsync of a record and the head update leaves the head one record behind.
-        if (head.seq, head.hash) == (seq, hash_) or (head.seq == seq - 1 and head.hash == rec.get("prev_hash")):
-            return seq, hash_
-        raise self._tampered(f"its last record (seq {seq}) does not match its head anchor (seq {head.seq})")
+        if not _matches(head.seq, head.hash, seq, hash_, rec):
+            raise self._tampered(f"its last record (seq {seq}) does not match its head anchor (seq {head.seq})")
+        if anchor is not None and not _matches(anchor.seq, anchor.hash, seq, hash_, rec):
+            raise self._tampered(
+                f"its last record (seq {seq}) does not match the head the store anchored (seq {anchor.seq})"
+            )
+        return seq, hash_, key
 
-    def _tampered(self, why: str) -> AuditWriteError:
-        return AuditWriteError(
+    def _signing_key(self, *, keyed_log: bool) -> AuditKey:
+        try:
+            key = self.key(create=not keyed_log)
+        except AuditKeyError as exc:
+            raise AuditWriteError(f"Refusing to append to the audit log {self.path}: {exc}") from exc
+        if key is None:
+            raise AuditWriteError(
+                f"Refusing to append to the audit log {self.path}: its records are keyed, but the audit key is "
+                f"missing. Set CLOCKODO_MCP_AUDIT_KEY, or restore the key file {key_path(self.path)}."
+            )
+        return key
+
+    def _tampered(self, why: str) -> AuditLogDamaged:
+        return AuditLogDamaged(
             f"Refusing to append to the audit log {self.path}: {why}. It may have been tampered with or "
-            "damaged; run `clockodo-mcp audit verify` and repair or move the log before continuing."
+            "damaged; run `clockodo-mcp audit verify`, then `clockodo-mcp audit repair` (which keeps a copy)."
         )
+
+
+def _matches(anchor_seq: int, anchor_hash: str, seq: int, hash_: str, rec: Mapping[str, Any]) -> bool:
+    """Whether an anchor names the last record, or the one before it (an append interrupted after its fsync)."""
+    return (anchor_seq, anchor_hash) == (seq, hash_) or (anchor_seq == seq - 1 and anchor_hash == rec.get("prev_hash"))

@@ -14,6 +14,7 @@ from .errors import (
     ClockodoTransportError,
     ClockodoUnexpectedResponseError,
     ClockodoValidationError,
+    RateBudgetExhausted,
 )
 from .models import (
     Absence,
@@ -109,6 +110,7 @@ __all__ = [
     "Project",
     "ProjectBudget",
     "Rate",
+    "RateBudgetExhausted",
     "RateLimitPolicy",
     "RetryPolicy",
     "Service",

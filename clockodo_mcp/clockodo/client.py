@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
@@ -17,6 +19,7 @@ from .encoding import encode_json, encode_query
 from .errors import (
     ClockodoArgumentError,
     ClockodoError,
+    ClockodoRateLimitedError,
     ClockodoTransportError,
     ClockodoUnexpectedResponseError,
     error_from_response,
@@ -123,6 +126,8 @@ class ClockodoClient:
         self._wall_clock: Callable[[], float] = wall_clock or epoch_seconds
         self._rng = rng or random.Random()
         self._limiter = RateLimiter(rate_limit or RateLimitPolicy(), monotonic=self._monotonic, sleep=self._sleep)
+        # Per client, so that callers of one client never count against another's fair shares.
+        self._caller: ContextVar[Hashable | None] = ContextVar(f"clockodo_caller_{id(self)}", default=None)
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             headers=headers,
@@ -163,6 +168,23 @@ class ClockodoClient:
         """Close the underlying HTTP connections."""
         await self._http.aclose()
 
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        """The client-side limiter every request passes (shared by all callers of this client)."""
+        return self._limiter
+
+    @contextmanager
+    def as_caller(self, key: Hashable | None) -> Iterator[None]:
+        """Count the requests made inside the block (and tasks started in it) as `key`'s, for fair shares.
+
+        The server passes the MCP session, so one session cannot use up the rate budget of all the others.
+        """
+        token = self._caller.set(key)
+        try:
+            yield
+        finally:
+            self._caller.reset(token)
+
     async def request(
         self,
         method: str,
@@ -183,10 +205,11 @@ class ClockodoClient:
             headers["Content-Type"] = "application/json"
         url = path.lstrip("/")
         started = self._monotonic()
+        caller = self._caller.get()
         attempt = 0
         while True:
             attempt += 1
-            await self._limiter.acquire()
+            await self._limiter.acquire(caller)
             self.request_count += 1
             error: ClockodoError
             retry_after: float | None = None
@@ -210,6 +233,8 @@ class ClockodoClient:
                 retry_after = parse_retry_after_seconds(response.headers.get("Retry-After"), now_epoch)
                 may_retry = response.status_code in self._retry.retry_statuses
                 cause = None
+            if isinstance(error, ClockodoRateLimitedError) and (retry_after or 0.0) > self._limiter.max_wait:
+                raise error  # Clockodo's own limit: say when to come back rather than sleep on it
             delay = self._retry.delay_for(attempt, retry_after, self._rng) if retryable and may_retry else None
             if delay is None or self._monotonic() - started + delay > self._retry.max_total_time:
                 raise error from cause

@@ -110,6 +110,47 @@ class ClockodoRateLimitedError(ClockodoError):
         self.retry_after = retry_after
 
 
+def describe_limit(limit: int, seconds: float) -> str:
+    """'900 requests a minute', '2,250 requests per 15 minutes', '20,000 requests a day'."""
+    named = {60.0: "a minute", 3_600.0: "an hour", 86_400.0: "a day"}
+    if seconds in named:
+        per = named[seconds]
+    elif seconds % 3_600 == 0:
+        per = f"per {seconds / 3_600:g} hours"
+    elif seconds % 60 == 0:
+        per = f"per {seconds / 60:g} minutes"
+    else:
+        per = f"per {seconds:g} seconds"
+    return f"{limit:,} requests {per}"
+
+
+class RateBudgetExhausted(ClockodoRateLimitedError):
+    """The client-side limiter refused to send: waiting for a window to free up would take too long.
+
+    Raised before anything is sent, so the request had no effect. `limit` and `window_seconds` name the
+    exhausted window; `share` is True when the window has room, but not for this caller, whose fair
+    share other callers of the same client need (see `RateLimiter`).
+    """
+
+    hint = "Wait `retry_after` seconds before sending more requests."
+
+    def __init__(self, *, retry_after: float, limit: int, window_seconds: float, share: bool = False) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self.share = share
+        whose = "This caller's share of Clockodo's limit" if share else "Clockodo's limit"
+        super().__init__(
+            f"{whose} of {describe_limit(limit, window_seconds)} is used up; the request was not sent. "
+            f"Retry in {retry_after:.1f} s.",
+            retry_after=retry_after,
+        )
+
+    @property
+    def limit_text(self) -> str:
+        """'900 requests a minute'."""
+        return describe_limit(self.limit, self.window_seconds)
+
+
 class ClockodoServerError(ClockodoError):
     """5xx: Clockodo failed; usually temporary."""
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-import anyio
-
-from clockodo_mcp.clockodo import ClockodoClient, EntryGroup, Grouping, Project
-from clockodo_mcp.domain.hours import leaves
+from clockodo_mcp.clockodo import ClockodoClient, Entry, EntryGroup, Grouping, Project
+from clockodo_mcp.domain.groups import Leaf, leaves, without_running
 from clockodo_mcp.domain.periods import local_midnight_utc
+from clockodo_mcp.domain.running import Timers, TimerSource, timers_for
+from clockodo_mcp.domain.tasks import gather as gather
 
 BudgetUnit = Literal["hours", "money"]
 BudgetSource = Literal["own", "subprojects", "interval"]
@@ -57,24 +57,6 @@ class BudgetStatus:
     at_risk: bool
     risk_reasons: tuple[str, ...]
     note: str | None = None
-
-
-async def gather(*calls: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run calls concurrently; a failure is raised as itself, not wrapped in an ExceptionGroup (errors.py maps it)."""
-    try:
-        async with anyio.create_task_group() as group:
-            for call in calls:
-                group.start_soon(call)
-    except BaseExceptionGroup as failures:
-        first = _first_leaf(failures)
-        if isinstance(first, Exception):
-            raise first from None
-        raise
-
-
-def _first_leaf(failures: BaseExceptionGroup[BaseException]) -> BaseException:
-    error = failures.exceptions[0]
-    return _first_leaf(error) if isinstance(error, BaseExceptionGroup) else error
 
 
 def _source(project: Project) -> BudgetSource:
@@ -197,8 +179,13 @@ def assess(
 
 def usage_by_project(groups: Sequence[EntryGroup]) -> dict[int, Usage]:
     """Seconds and revenue per project id from an entry-group tree whose first level is `projects_id`."""
+    return usage_of_leaves(leaves(groups))
+
+
+def usage_of_leaves(found: Iterable[Leaf]) -> dict[int, Usage]:
+    """Seconds and revenue per project id from entry-group leaves keyed by `projects_id`."""
     totals: dict[int, Usage] = {}
-    for leaf in leaves(groups):
+    for leaf in found:
         raw = leaf.keys.get(Grouping.PROJECTS_ID.value, "")
         if not raw.isdigit() or int(raw) == 0:
             continue
@@ -214,26 +201,41 @@ def lifetime_since(projects: Iterable[Project], today: date) -> date:
     return min(starts, default=fallback)
 
 
-async def project_usage(client: ClockodoClient, since: datetime, until: datetime) -> dict[int, Usage]:
-    """Hours and revenue (hard budgets included) per project in [since, until): one entry-group request."""
-    groups = await client.entry_groups.get(
+async def project_groups(client: ClockodoClient, since: datetime, until: datetime) -> list[EntryGroup]:
+    """Hours and revenue per project in [since, until), open hard budgets included: one entry-group request.
+
+    Budgets are measured by what was booked at the rates (that is what uses them up), so this is the one place
+    that asks Clockodo to compute revenue for open hard budgets too.
+    """
+    return await client.entry_groups.get(
         since,
         until,
         grouping=[Grouping.PROJECTS_ID],
         calc_also_revenues_for_projects_with_hard_budget=True,
     )
-    return usage_by_project(groups)
+
+
+def completed_usage(
+    groups: Sequence[EntryGroup], since: datetime, until: datetime, timers: Timers | None, tz: ZoneInfo
+) -> tuple[dict[int, Usage], tuple[Entry, ...]]:
+    """Usage per project without the running timers the request counted (returned apart)."""
+    running = timers.matching(since, until) if timers is not None else ()
+    found = list(leaves(groups))
+    if running and timers is not None:
+        found = without_running(found, running, timers.now, tz)
+    return usage_of_leaves(found), running
 
 
 @dataclass(frozen=True, slots=True)
 class BudgetUsage:
-    """Usage of every project over its life and over the trailing burn window."""
+    """Usage of every project over its life and over the trailing burn window (running timers left out)."""
 
     lifetime: dict[int, Usage]
     window: dict[int, Usage]
     window_days: int
     lifetime_since: date
     has_window: bool = True
+    running: tuple[Entry, ...] = ()
 
 
 async def load_budget_usage(
@@ -244,20 +246,32 @@ async def load_budget_usage(
     tz: ZoneInfo,
     window_days: int = DEFAULT_BURN_WINDOW_DAYS,
     with_window: bool = True,
+    timers: TimerSource | None = None,
 ) -> BudgetUsage:
-    """Two entry-group requests (lifetime, burn window), run concurrently, for any number of projects."""
+    """Two entry-group requests (lifetime, burn window) and the running timers, concurrently, for any projects."""
     today = now.astimezone(tz).date()
     since = lifetime_since(projects, today)
-    result: dict[str, dict[int, Usage]] = {"lifetime": {}, "window": {}}
+    lifetime_from = local_midnight_utc(since, tz)
+    window_from = now - timedelta(days=window_days)
+    groups: dict[str, list[EntryGroup]] = {"lifetime": [], "window": []}
+    found: list[Timers] = []
 
     async def lifetime() -> None:
-        result["lifetime"] = await project_usage(client, local_midnight_utc(since, tz), now)
+        groups["lifetime"] = await project_groups(client, lifetime_from, now)
 
     async def window() -> None:
-        result["window"] = await project_usage(client, now - timedelta(days=window_days), now)
+        groups["window"] = await project_groups(client, window_from, now)
 
-    await gather(lifetime, *([window] if with_window else []))
-    return BudgetUsage(result["lifetime"], result["window"], window_days, since, with_window)
+    async def lookup() -> None:
+        got = await timers_for(timers, lifetime_from, now, now)
+        if got is not None:
+            found.append(got)
+
+    await gather(lifetime, lookup, *([window] if with_window else []))
+    running_timers = found[0] if found else None
+    used, running = completed_usage(groups["lifetime"], lifetime_from, now, running_timers, tz)
+    burned, _ = completed_usage(groups["window"], window_from, now, running_timers, tz)
+    return BudgetUsage(used, burned, window_days, since, with_window, running)
 
 
 def budget_statuses(

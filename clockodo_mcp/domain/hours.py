@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
-from clockodo_mcp.clockodo import BillableFilter, ClockodoClient, EntryFilter, EntryGroup, Grouping
+from clockodo_mcp.clockodo import BillableFilter, ClockodoClient, Entry, EntryFilter, EntryGroup, Grouping
+from clockodo_mcp.domain.groups import Leaf, without_running
+from clockodo_mcp.domain.groups import leaves as leaves
 from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.periods import Period, local_midnight_utc
+from clockodo_mcp.domain.running import Timers, TimerSource, timers_for
+from clockodo_mcp.domain.tasks import gather
+from clockodo_mcp.domain.values import Valuation, project_key
 
 Dimension = Literal["project", "customer", "user", "team", "service", "month", "week", "day"]
 BillingFilter = Literal["unbilled", "billed", "not_billable", "billable_any", "all"]
@@ -64,42 +70,37 @@ class Scope:
 
 
 @dataclass(slots=True)
-class Leaf:
-    """One innermost group of an entry-group tree, with the key of every level above it."""
-
-    keys: dict[str, str]
-    names: dict[str, str]
-    seconds: int
-    revenue: float
-
-
-def leaves(
-    groups: Sequence[EntryGroup], keys: dict[str, str] | None = None, names: dict[str, str] | None = None
-) -> Iterator[Leaf]:
-    """Flatten a nested entry-group tree into its leaves."""
-    for group in groups:
-        here_keys = {**(keys or {}), group.grouped_by: group.group}
-        here_names = {**(names or {}), group.grouped_by: group.name}
-        if group.sub_groups:
-            yield from leaves(group.sub_groups, here_keys, here_names)
-        else:
-            yield Leaf(here_keys, here_names, group.duration or 0, float(group.revenue or 0.0))
-
-
-@dataclass(slots=True)
 class Bucket:
-    """Accumulated hours and value."""
+    """Accumulated hours and value; `withheld_seconds` of the hours are on open hard budgets (no value yet)."""
 
     seconds: int = 0
     value: float = 0.0
     by_billing: dict[str, int] = field(default_factory=dict)
+    withheld_seconds: int = 0
 
-    def add(self, leaf: Leaf) -> None:
-        """Add one leaf."""
+    def add(self, leaf: Leaf, valuation: Valuation | None = None) -> None:
+        """Add one leaf, valued as Clockodo values it (see domain/values.py)."""
+        project = project_key(leaf.keys.get(Grouping.PROJECTS_ID.value))
         self.seconds += leaf.seconds
-        self.value += leaf.revenue
+        if valuation is not None and valuation.withheld(project):
+            self.withheld_seconds += leaf.seconds
+        else:
+            self.value += valuation.value(project, leaf.revenue) if valuation is not None else leaf.revenue
         state = BILLING_NAMES.get(int(leaf.keys.get("billable", "-1")), "unknown")
         self.by_billing[state] = self.by_billing.get(state, 0) + leaf.seconds
+
+    def absorb(self, other: Bucket) -> None:
+        """Add another bucket."""
+        self.seconds += other.seconds
+        self.value += other.value
+        self.withheld_seconds += other.withheld_seconds
+        for state, seconds in other.by_billing.items():
+            self.by_billing[state] = self.by_billing.get(state, 0) + seconds
+
+    @property
+    def valued_seconds(self) -> int:
+        """The hours that carry a value (all but those on open hard budgets)."""
+        return self.seconds - self.withheld_seconds
 
 
 @dataclass(slots=True)
@@ -114,11 +115,68 @@ class GroupRow:
 
 @dataclass(slots=True)
 class HoursReport:
-    """A grouped report: rows sorted by value, totals over all rows (not only the top ones)."""
+    """A grouped report: rows sorted by value, totals over all rows (not only the top ones).
+
+    `running` are the running timers the window and filters select: their time is in no row or total.
+    `open_hard` holds, per project with an open hard budget, its hours (which carry no value yet).
+    """
 
     rows: list[GroupRow]
     total: Bucket
     total_groups: int
+    running: tuple[Entry, ...] = ()
+    open_hard: dict[int, Bucket] = field(default_factory=dict)
+
+
+def request_timers(
+    timers: Timers | None, since: datetime, until: datetime, flt: EntryFilter, master: MasterData
+) -> tuple[Entry, ...]:
+    """The running timers an entry-group request over [since, until) with `flt` counts."""
+    if timers is None:
+        return ()
+    members = set(master.team_members(flt.teams_id)) if flt.teams_id is not None else None
+    return timers.matching(since, until, flt, users=members)
+
+
+async def _groups_and_timers(
+    client: ClockodoClient,
+    since: datetime,
+    until: datetime,
+    grouping: Sequence[Grouping],
+    flt: EntryFilter,
+    timers: TimerSource | None,
+    now: datetime | None,
+) -> tuple[list[EntryGroup], Timers | None]:
+    """One entry-group request (Clockodo's default revenue rule) and, concurrently, the running timers."""
+    groups: list[EntryGroup] = []
+    found: list[Timers] = []
+
+    async def fetch() -> None:
+        groups.extend(await client.entry_groups.get(since, until, grouping=grouping, filter=flt))
+
+    async def lookup() -> None:
+        if now is not None:
+            got = await timers_for(timers, since, until, now)
+            if got is not None:
+                found.append(got)
+
+    await gather(fetch, lookup)
+    return groups, (found[0] if found else None)
+
+
+def completed_leaves(
+    groups: Sequence[EntryGroup],
+    running: Sequence[Entry],
+    now: datetime | None,
+    tz: ZoneInfo,
+    valuation: Valuation | None,
+) -> list[Leaf]:
+    """The leaves of a request that used the default revenue rule, minus what its running timers added."""
+    found = list(leaves(groups))
+    if not running or now is None:
+        return found
+    valued = (lambda e: not valuation.withheld(e.projects_id)) if valuation is not None else (lambda e: True)
+    return without_running(found, running, now, tz, valued=valued)
 
 
 def _label(dimension: str, leaf: Leaf, master: MasterData) -> tuple[str, str, int | None]:
@@ -149,27 +207,40 @@ async def hours_report(
     group_by: Sequence[Dimension],
     billing: BillingFilter,
     scope: Scope,
+    timers: TimerSource | None = None,
+    now: datetime | None = None,
 ) -> HoursReport:
-    """Hours and value per group, from one `GET /v2/entrygroups` request."""
+    """Completed hours and Clockodo's value per group, from one `GET /v2/entrygroups` request.
+
+    The grouping always ends in project (so open hard budgets can be told apart) and billing state; running
+    timers (`timers`) are taken out of every row and total and returned apart.
+    """
     grouping: list[Grouping] = []
     for dimension in group_by:
         if DIMENSIONS[dimension] not in grouping:
             grouping.append(DIMENSIONS[dimension])
+    if Grouping.PROJECTS_ID not in grouping:
+        grouping.append(Grouping.PROJECTS_ID)
     grouping.append(Grouping.BILLABLE)  # always split by state: billable_any filters locally, rows show the mix
-    groups = await client.entry_groups.get(
-        period.utc_since,
-        period.utc_until,
-        grouping=grouping,
-        filter=scope.entry_filter(billing),
-        calc_also_revenues_for_projects_with_hard_budget=True,
+    flt = scope.entry_filter(billing)
+    groups, found_timers = await _groups_and_timers(
+        client, period.utc_since, period.utc_until, grouping, flt, timers, now
     )
-    wanted = {str(s) for s in BILLING_STATES[billing]}
+    valuation = Valuation.of(master.projects)
+    counted = request_timers(found_timers, period.utc_since, period.utc_until, flt, master)
+    found = completed_leaves(groups, counted, found_timers.now if found_timers else None, period.tz, valuation)
+    states = BILLING_STATES[billing]
+    wanted = {str(s) for s in states}
     rows: dict[tuple[str, ...], GroupRow] = {}
     total = Bucket()
-    for leaf in leaves(groups):
+    open_hard: dict[int, Bucket] = {}
+    for leaf in found:
         if leaf.keys.get("billable") not in wanted:
             continue
-        total.add(leaf)
+        total.add(leaf, valuation)
+        project = project_key(leaf.keys.get(Grouping.PROJECTS_ID.value))
+        if project is not None and valuation.withheld(project):
+            open_hard.setdefault(project, Bucket()).add(leaf, valuation)
         labelled = [_label(d, leaf, master) for d in group_by]
         key = tuple(k for k, _, _ in labelled)
         row = rows.get(key)
@@ -181,9 +252,10 @@ async def hours_report(
                 bucket=Bucket(),
             )
             rows[key] = row
-        row.bucket.add(leaf)
+        row.bucket.add(leaf, valuation)
     ordered = sorted(rows.values(), key=lambda r: (-round(r.bucket.value, 2), -r.bucket.seconds, r.key))
-    return HoursReport(rows=ordered, total=total, total_groups=len(ordered))
+    running = tuple(e for e in counted if int(e.billable) in states)
+    return HoursReport(ordered, total, len(ordered), running, open_hard)
 
 
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -213,6 +285,15 @@ class AgingRow:
     total: Bucket
 
 
+@dataclass(slots=True)
+class AgingReport:
+    """Aging rows, the running timers left out, and the hours on open hard budgets per project."""
+
+    rows: list[AgingRow]
+    running: tuple[Entry, ...] = ()
+    open_hard: dict[int, Bucket] = field(default_factory=dict)
+
+
 async def unbilled_by_age(
     client: ClockodoClient,
     master: MasterData,
@@ -220,18 +301,21 @@ async def unbilled_by_age(
     per: Literal["customer", "project"],
     scope: Scope,
     period: Period,
-) -> list[AgingRow]:
-    """Unbilled hours and value by age (days since the entry's day), from one entry-group request."""
+    timers: TimerSource | None = None,
+    now: datetime | None = None,
+) -> AgingReport:
+    """Completed unbilled hours and Clockodo's value by age (days since the entry's day), from one request."""
     dimension = DIMENSIONS[per]
-    groups = await client.entry_groups.get(
-        local_midnight_utc(period.start, period.tz),
-        local_midnight_utc(period.end + timedelta(days=1), period.tz),
-        grouping=[dimension, Grouping.DAY],
-        filter=scope.entry_filter("unbilled"),
-        calc_also_revenues_for_projects_with_hard_budget=True,
-    )
+    grouping = [dimension] if per == "project" else [dimension, Grouping.PROJECTS_ID]
+    since = local_midnight_utc(period.start, period.tz)
+    until = local_midnight_utc(period.end + timedelta(days=1), period.tz)
+    flt = scope.entry_filter("unbilled")
+    groups, found_timers = await _groups_and_timers(client, since, until, [*grouping, Grouping.DAY], flt, timers, now)
+    valuation = Valuation.of(master.projects)
+    running = request_timers(found_timers, since, until, flt, master)
     rows: dict[str, AgingRow] = {}
-    for leaf in leaves(groups):
+    open_hard: dict[int, Bucket] = {}
+    for leaf in completed_leaves(groups, running, found_timers.now if found_timers else None, period.tz, valuation):
         raw_id = leaf.keys.get(dimension.value, "")
         day = date.fromisoformat(leaf.keys[Grouping.DAY.value][:10])
         row = rows.get(raw_id)
@@ -240,7 +324,11 @@ async def unbilled_by_age(
             name = master.customer_name(ident) if per == "customer" else master.project_name(ident)
             row = AgingRow(ident, name, {b[0]: Bucket() for b in AGE_BUCKETS}, None, Bucket())
             rows[raw_id] = row
-        row.buckets[age_bucket((today - day).days)].add(leaf)
-        row.total.add(leaf)
+        row.buckets[age_bucket((today - day).days)].add(leaf, valuation)
+        row.total.add(leaf, valuation)
         row.oldest = day if row.oldest is None or day < row.oldest else row.oldest
-    return sorted(rows.values(), key=lambda r: (-round(r.total.value, 2), -r.total.seconds, r.name))
+        project = project_key(leaf.keys.get(Grouping.PROJECTS_ID.value))
+        if project is not None and valuation.withheld(project):
+            open_hard.setdefault(project, Bucket()).add(leaf, valuation)
+    ordered = sorted(rows.values(), key=lambda r: (-round(r.total.value, 2), -r.total.seconds, r.name))
+    return AgingReport(ordered, running, open_hard)

@@ -12,6 +12,7 @@ from typing import Literal
 Kind = Literal["customer", "project", "service", "user", "team", "lump_sum_service"]
 
 _EXACT = 1.0
+_FOLDED = 0.95
 _WORD_PREFIX = 0.9
 _SUBSTRING = 0.75
 _CONTAINS_NAME = 0.85
@@ -95,31 +96,60 @@ def normalize(text: str) -> str:
     """Lower-case, strip accents and punctuation, collapse spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[^\w]+", " ", plain.casefold()).strip()
+    return _words(plain.casefold())
+
+
+# German spells an umlaut as its letter plus "e" when the keyboard has none ("Mueller" for "Müller").
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[^\w]+", " ", text).strip()
+
+
+def caseless(text: str) -> str:
+    """Case-folded (ß → ss) with accents kept: the key of an exact match."""
+    return _words(unicodedata.normalize("NFC", text.casefold()))
+
+
+def folds(text: str) -> tuple[str, ...]:
+    """The spellings a name may be typed as: accents stripped ("Muller") and German umlauts spelled out ("Mueller")."""
+    german = normalize(caseless(text).translate(_GERMAN))
+    plain = normalize(text)
+    return (plain,) if german == plain else (plain, german)
 
 
 def score(query: str, candidate: Candidate) -> float:
-    """How well `query` names `candidate`: exact 1.0, word prefixes 0.9, substring 0.75, else fuzzy ratio."""
-    q = normalize(query)
-    if not q:
+    """How well `query` names `candidate`.
+
+    Exact (ignoring case) 1.0; equal once accents are stripped or umlauts spelled out 0.95; word prefixes
+    0.9; all of the name's words 0.85; substring 0.75; else a fuzzy ratio (at most 0.8).
+    """
+    exact = caseless(query)
+    queries = [q for q in folds(query) if q]
+    if not exact or not queries:
         return 0.0
     best = 0.0
     for name in (candidate.name, *candidate.aliases):
-        n = normalize(name)
-        if not n:
-            continue
-        if q == n:
+        if exact == caseless(name):
             return _EXACT
-        q_words, n_words = q.split(), n.split()
-        if all(any(w.startswith(qw) for w in n_words) for qw in q_words):
-            best = max(best, _WORD_PREFIX)
-        elif all(w in q_words for w in n_words):
-            best = max(best, _CONTAINS_NAME)  # "phoenix project" names "Phoenix", but is not exact
-        elif q in n:
-            best = max(best, _SUBSTRING)
-        else:
-            best = max(best, round(difflib.SequenceMatcher(None, q, n).ratio() * 0.8, 3))
+        for n in filter(None, folds(name)):
+            best = max(best, *(_fuzzy(q, n) for q in queries))
     return best
+
+
+def _fuzzy(q: str, n: str) -> float:
+    """The score of one folded query against one folded name."""
+    if q == n:
+        return _FOLDED
+    q_words, n_words = q.split(), n.split()
+    if all(any(w.startswith(qw) for w in n_words) for qw in q_words):
+        return _WORD_PREFIX
+    if all(w in q_words for w in n_words):
+        return _CONTAINS_NAME  # "phoenix project" names "Phoenix", but is not exact
+    if q in n:
+        return _SUBSTRING
+    return round(difflib.SequenceMatcher(None, q, n).ratio() * 0.8, 3)
 
 
 def rank(query: str, candidates: Iterable[Candidate]) -> list[ScoredCandidate]:
@@ -133,8 +163,8 @@ def rank(query: str, candidates: Iterable[Candidate]) -> list[ScoredCandidate]:
 def resolve(query: str | int, candidates: Sequence[Candidate], kind: str) -> Candidate:
     """The one candidate `query` names, by id or by name; raises `NoMatch` or `Ambiguous`.
 
-    Only an exact name (or alias) or an unambiguous word-prefix match is accepted: a typo is an error with
-    suggestions, never a guess.
+    Only an exact name (or alias), one equal to it once case, accents and umlauts are folded, or an
+    unambiguous word-prefix match is accepted: a typo is an error with suggestions, never a guess.
     """
     if isinstance(query, int) or (isinstance(query, str) and query.strip().isdigit()):
         wanted = int(query)
@@ -143,14 +173,17 @@ def resolve(query: str | int, candidates: Sequence[Candidate], kind: str) -> Can
                 return c
         raise NoMatch(str(query), kind, [])
     ranked = rank(query, candidates)
-    exact = [s for s in ranked if s.score >= _EXACT]
-    if len(exact) == 1:
-        return exact[0].candidate
-    if len(exact) > 1:
-        active = [s for s in exact if s.candidate.active]
-        if len(active) == 1:
-            return active[0].candidate
-        raise Ambiguous(query, kind, exact)
+    # An exact spelling beats one that is only equal once folded: with both "Müller" and "Muller" on the
+    # books, "Muller" means Muller; "Mueller" names Müller alone, but "Mùller" would be ambiguous.
+    for tier in (_EXACT, _FOLDED):
+        matches = [s for s in ranked if s.score >= tier]
+        if len(matches) == 1:
+            return matches[0].candidate
+        if len(matches) > 1:
+            active = [s for s in matches if s.candidate.active]
+            if len(active) == 1:
+                return active[0].candidate
+            raise Ambiguous(query, kind, matches)
     prefix = [s for s in ranked if s.score >= _WORD_PREFIX]
     if len(prefix) == 1:
         return prefix[0].candidate

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from clockodo_mcp.clockodo import (
     Absence,
     AbsenceStatus,
     AbsenceType,
     ClockodoClient,
+    Entry,
     EntryFilter,
     EntryGroup,
     Grouping,
@@ -19,10 +20,11 @@ from clockodo_mcp.clockodo import (
     TargetHoursRow,
     User,
 )
-from clockodo_mcp.domain.budgets import gather
-from clockodo_mcp.domain.hours import leaves
+from clockodo_mcp.domain.groups import Leaf, leaves, without_running
 from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.periods import Period
+from clockodo_mcp.domain.running import Timers, TimerSource, timers_for
+from clockodo_mcp.domain.tasks import gather
 
 STATUS_NAMES: dict[int, str] = {
     AbsenceStatus.ENQUIRED: "pending",
@@ -236,6 +238,7 @@ class UtilizationReport:
     team_members: dict[int | None, list[int]]
     target_until: date | None
     total: Utilization
+    running: tuple[Entry, ...] = ()
 
 
 def years_of(start: date, end: date) -> list[int]:
@@ -245,8 +248,13 @@ def years_of(start: date, end: date) -> list[int]:
 
 def worked_by_user(groups: Sequence[EntryGroup]) -> dict[int, tuple[int, int]]:
     """users_id → (all seconds, billable seconds) from entry groups nested [users_id, billable]."""
+    return worked_of_leaves(leaves(groups))
+
+
+def worked_of_leaves(found: Iterable[Leaf]) -> dict[int, tuple[int, int]]:
+    """users_id → (all seconds, billable seconds) from leaves keyed by users_id and billable."""
     result: dict[int, tuple[int, int]] = {}
-    for leaf in leaves(groups):
+    for leaf in found:
         raw = leaf.keys.get(Grouping.USERS_ID.value, "")
         if not raw.isdigit():
             continue
@@ -312,11 +320,13 @@ async def load_utilization(
     *,
     user_id: int | None = None,
     team_id: int | None = None,
+    timers: TimerSource | None = None,
+    now: datetime | None = None,
 ) -> UtilizationReport:
     """Utilization per user and team; a fixed handful of requests (entry groups, target hours, holidays, absences).
 
     Targets count up to today for periods that are still running, so a half-done quarter is compared with the
-    target of its days so far.
+    target of its days so far. Worked hours are completed ones: running timers are left out (and returned apart).
     """
     if user_id is not None:
         user_ids = [user_id]
@@ -333,12 +343,31 @@ async def load_utilization(
     rows: list[TargetHoursRow] = []
     nonbusiness: dict[date, float] = {}
     absences: list[Absence] = []
+    running: list[Entry] = []
 
     async def load_worked() -> None:
-        groups = await client.entry_groups.get(
-            period.utc_since, period.utc_until, grouping=[Grouping.USERS_ID, Grouping.BILLABLE], filter=filter_
-        )
-        worked.update(worked_by_user(groups))
+        got: list[Timers | None] = []
+
+        async def lookup() -> None:
+            got.append(await timers_for(timers, period.utc_since, period.utc_until, now) if now else None)
+
+        groups: list[EntryGroup] = []
+
+        async def fetch() -> None:
+            groups.extend(
+                await client.entry_groups.get(
+                    period.utc_since, period.utc_until, grouping=[Grouping.USERS_ID, Grouping.BILLABLE], filter=filter_
+                )
+            )
+
+        await gather(fetch, lookup)
+        found = list(leaves(groups))
+        found_timers = got[0] if got else None
+        if found_timers is not None:
+            members = set(user_ids) if user_id is None and team_id is not None else None
+            running.extend(found_timers.matching(period.utc_since, period.utc_until, filter_, users=members))
+            found = without_running(found, running, found_timers.now, period.tz)
+        worked.update(worked_of_leaves(found))
 
     async def load_rows() -> None:
         rows.extend(await client.target_hours.list(users_id=user_id))
@@ -359,7 +388,7 @@ async def load_utilization(
 
     targets = [load_rows, load_holidays, load_absences] if target_until is not None else []
     await gather(load_worked, *targets)
-    return build_utilization(
+    report = build_utilization(
         master,
         user_ids,
         worked,
@@ -370,6 +399,8 @@ async def load_utilization(
         target_until,
         with_teams=user_id is None,
     )
+    report.running = tuple(running)
+    return report
 
 
 # -- holiday quota and the absence queue -----------------------------------------------------------------

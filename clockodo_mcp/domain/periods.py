@@ -10,6 +10,12 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_PERIOD_DAYS = 731
+# Clockodo's own bounds for years (e.g. `filter[year]`, holiday quotas: 2000..2037 in the OpenAPI spec). Checking
+# every day against them first also keeps date arithmetic (a day + 1, local midnight in UTC) clear of year 1 / 9999.
+FIRST_YEAR = 2000
+LAST_YEAR = 2037
+FIRST_DAY = date(FIRST_YEAR, 1, 1)
+LAST_DAY = date(LAST_YEAR, 12, 31)
 NAMED_PERIODS = (
     "today",
     "yesterday",
@@ -36,6 +42,20 @@ _YEAR = re.compile(r"^(\d{4})$")
 
 class PeriodError(ValueError):
     """A period that cannot be understood or is out of range."""
+
+
+def check_year(year: int, subject: str) -> None:
+    """Refuse a year Clockodo does not accept; the message names `subject` and the valid range."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(
+            f"{subject} is outside the years Clockodo accepts ({FIRST_YEAR}–{LAST_YEAR}); use days from "
+            f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
+        )
+
+
+def check_day(day: date, subject: str) -> None:
+    """Refuse a day outside the years Clockodo accepts."""
+    check_year(day.year, f"{subject} ({day.isoformat()})")
 
 
 class DateRange(BaseModel):
@@ -147,16 +167,19 @@ def _parse_text(text: str, today: date, week_starts_monday: bool) -> tuple[date,
             raise PeriodError(f"last_{count}_days is out of range: N must be between 1 and {MAX_PERIOD_DAYS}.")
         return today - timedelta(days=count - 1), today
     if match := _QUARTER.match(lowered):
+        check_year(int(match.group(1)), f"The period '{text}'")
         first = date(int(match.group(1)), 3 * (int(match.group(2)) - 1) + 1, 1)
         return first, _add_months(first, 3) - timedelta(days=1)
     if match := _MONTH.match(lowered):
         month = int(match.group(2))
         if not 1 <= month <= 12:
             raise PeriodError(f"'{text}' has no month {month}. {PERIOD_HELP}")
+        check_year(int(match.group(1)), f"The period '{text}'")
         first = date(int(match.group(1)), month, 1)
         return first, _month_end(first)
     if match := _YEAR.match(lowered):
         year = int(match.group(1))
+        check_year(year, f"The period '{text}'")
         return date(year, 1, 1), date(year, 12, 31)
     try:
         day = date.fromisoformat(lowered)
@@ -187,6 +210,8 @@ def parse_period(
             raise PeriodError(f"The period is empty. {PERIOD_HELP}")
         start, end = _parse_text(value, today, week_starts_monday)
         label = value.strip()
+    check_day(start, "The period's first day")
+    check_day(end, "The period's last day")
     if end < start:
         raise PeriodError(
             f"The period ends ({end.isoformat()}) before it starts ({start.isoformat()}). Swap 'from' and 'to'."

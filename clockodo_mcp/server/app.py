@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver.tools import Tool
 
 from clockodo_mcp import __version__
-from clockodo_mcp.server.calls import audited
+from clockodo_mcp.server.calls import audited, strict_tool
 from clockodo_mcp.server.confirm import with_confirmation
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
 from clockodo_mcp.server.runtime import Runtime
@@ -45,26 +46,21 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         async with runtime:
             yield runtime
 
-    server: MCPServer[Runtime] = ClockodoServer(
+    chosen = (
+        specs
+        if specs is not None
+        else selected_tools(read_only=runtime.config.read_only, toolsets=runtime.config.toolsets)
+    )
+    # Strict tools (unknown arguments refused, rejections audited) are handed to the server ready-made.
+    tools: list[Tool] = [
+        strict_tool(spec, audited(spec if spec.read_only else with_confirmation(spec))) for spec in chosen
+    ]
+    return ClockodoServer(
         "clockodo",
         title="Clockodo",
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
         log_level="WARNING",  # INFO would log every Clockodo request (httpx) to stderr
+        tools=tools,
     )
-    chosen = (
-        specs
-        if specs is not None
-        else selected_tools(read_only=runtime.config.read_only, toolsets=runtime.config.toolsets)
-    )
-    for spec in chosen:
-        server.add_tool(
-            audited(spec if spec.read_only else with_confirmation(spec)),
-            name=spec.name,
-            title=spec.title,
-            description=spec.description,
-            annotations=spec.annotations,
-            structured_output=True,
-        )
-    return server

@@ -1,11 +1,11 @@
-"""One tool call, end to end: intent record → the tool → outcome record, with errors made actionable."""
+"""One tool call, end to end: strict arguments → intent record → the tool → outcome record, errors made actionable."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
 import logging
-import time
+import math
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -13,15 +13,18 @@ from typing import Any
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, TextContent
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from clockodo_mcp.audit import AuditWriteError
+from clockodo_mcp.audit import AuditLogDamaged, AuditWriteError
+from clockodo_mcp.server.arguments import explain, strict_model
 from clockodo_mcp.server.bounds import bounded, serialize
 from clockodo_mcp.server.errors import to_tool_error
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.registry import ToolFn, ToolSpec
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.server.sessions import rate_key
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -84,7 +87,8 @@ def audited(spec: ToolSpec) -> ToolFn:
         runtime = runtime_of(ctx)
         call_id = uuid.uuid4().hex
         arguments = {k: jsonable(v) for k, v in kwargs.items() if k != "ctx"}
-        started = time.perf_counter()
+        started = runtime.clock.monotonic()
+        recorded = True
         try:
             await append(
                 runtime,
@@ -98,20 +102,28 @@ def audited(spec: ToolSpec) -> ToolFn:
                 },
             )
         except AuditWriteError as error:
-            logger.error("Audit log not writable: %s", error)
-            raise ToolError(
-                f"Refused: the audit log cannot be written ({error}). Nothing was changed. Fix the audit log "
-                "location (CLOCKODO_MCP_AUDIT_LOG) or its permissions, then try again."
-            ) from None
+            if not write and isinstance(error, AuditLogDamaged):
+                # A torn or damaged log blocks writes until `audit repair`; a read changes nothing, so it goes on.
+                logger.warning("Reading without an audit record until the log is repaired: %s", error)
+                recorded = False
+            else:
+                logger.error("Audit log not writable: %s", error)
+                raise ToolError(
+                    f"Refused: the audit log cannot be written ({error}). Nothing was changed. Fix the audit log "
+                    "location (CLOCKODO_MCP_AUDIT_LOG), the store (CLOCKODO_MCP_STORE) or their permissions, then "
+                    "try again."
+                ) from None
         outcome: dict[str, Any] = {"kind": "outcome", "call_id": call_id, "tool": spec.name}
         try:
-            value = await spec.fn(**kwargs)
+            with runtime.client.as_caller(rate_key(ctx)):  # fair shares of the rate budget per session
+                value = await spec.fn(**kwargs)
         except BaseException as error:
             if not isinstance(error, Exception):
                 raise
             tool_error, status = to_tool_error(error, tool=spec.name, write=write)
             outcome |= {"status": status, "error": str(tool_error)}
-            await _finish(runtime, outcome, started)
+            if recorded:
+                await _finish(runtime, outcome, started)
             raise tool_error from None
         outcome["status"] = "ok"
         if isinstance(value, ToolOutput):
@@ -120,7 +132,8 @@ def audited(spec: ToolSpec) -> ToolFn:
                 outcome["change"] = value.audit_change
             if value.audit_count is not None:
                 outcome["count"] = value.audit_count
-        await _finish(runtime, outcome, started)
+        if recorded:
+            await _finish(runtime, outcome, started)
         return to_result(value)
 
     return call
@@ -132,8 +145,94 @@ async def append(runtime: Runtime, event: dict[str, Any]) -> None:
 
 
 async def _finish(runtime: Runtime, outcome: dict[str, Any], started: float) -> None:
-    outcome["duration_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    outcome["duration_ms"] = round((runtime.clock.monotonic() - started) * 1000, 1)
     try:
         await append(runtime, outcome)
     except AuditWriteError as error:  # the call already happened: say so loudly, don't hide its result
         logger.error("Audit outcome record for %s could not be written: %s", outcome.get("tool"), error)
+
+
+class StrictTool(Tool):
+    """An SDK tool whose argument model refuses unknown keys and whose rejected calls are audited and explained.
+
+    The SDK validates the arguments in `Tool.run` before the tool function (and so `audited`) runs; a call that
+    fails there would otherwise leave no audit record and reach the agent as a raw pydantic dump.
+    """
+
+    async def run(self, arguments: dict[str, Any], context: Context[Any, Any], convert_result: bool = False) -> Any:
+        """Run the tool; a schema rejection becomes one sentence per problem, with intent and outcome records."""
+        started = runtime_of(context).clock.monotonic()
+        try:
+            return await super().run(arguments, context, convert_result=convert_result)
+        except ToolError as error:
+            # The SDK raises a ToolError *from* the ValidationError only for the arguments themselves; errors of
+            # the tool body arrive here from `audited`, already audited.
+            if not isinstance(error.__cause__, ValidationError):
+                raise
+            message = explain(error.__cause__, self.fn_metadata.arg_model, arguments)
+            await self._audit_rejection(context, arguments, message, started)
+            raise ToolError(message) from None
+
+    async def _audit_rejection(
+        self, ctx: Context[Any, Any], arguments: Mapping[str, Any], message: str, started: float
+    ) -> None:
+        runtime = runtime_of(ctx)
+        call_id = uuid.uuid4().hex
+        write = not (self.annotations is not None and self.annotations.read_only_hint)
+        intent = {
+            "kind": "intent",
+            "call_id": call_id,
+            "tool": self.name,
+            "write": write,
+            "args": storable(arguments),
+            "caller": caller_of(ctx),
+        }
+        try:
+            await append(runtime, intent)
+        except AuditWriteError as error:  # nothing ran and nothing will: the rejection stands either way
+            logger.error("Audit intent record for a rejected %s call could not be written: %s", self.name, error)
+            return
+        outcome = {"kind": "outcome", "call_id": call_id, "tool": self.name, "status": "rejected", "error": message}
+        await _finish(runtime, outcome, started)
+
+
+def strict_tool(spec: ToolSpec, fn: ToolFn) -> StrictTool:
+    """The SDK tool for `spec` (calling `fn`), with an argument model that forbids unknown keys."""
+    tool = StrictTool.from_function(
+        fn,
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        annotations=spec.annotations,
+        structured_output=True,
+    )
+    assert isinstance(tool, StrictTool)  # from_function builds `cls(...)`
+    model = strict_model(tool.fn_metadata.arg_model)
+    metadata = tool.fn_metadata.model_copy(update={"arg_model": model})
+    return tool.model_copy(update={"fn_metadata": metadata, "parameters": model.model_json_schema(by_alias=True)})
+
+
+_STORED_TEXT = 500
+_STORED_ITEMS = 50
+_STORED_DEPTH = 6
+_STORED_BITS = 64
+
+
+def storable(value: Any, depth: int = 0) -> Any:
+    """Raw, unvalidated arguments as JSON the audit log can hold: finite numbers, bounded text, bounded nesting."""
+    if depth > _STORED_DEPTH:
+        return "…"
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)  # the canonical JSON of the chain has no NaN or Infinity
+    if isinstance(value, str):
+        return value if len(value) <= _STORED_TEXT else f"{value[:_STORED_TEXT]}… ({len(value)} characters)"
+    if isinstance(value, Mapping):
+        items = list(value.items())[:_STORED_ITEMS]
+        return {str(storable(str(k), depth + 1)): storable(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [storable(v, depth + 1) for v in value[:_STORED_ITEMS]]
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _STORED_BITS:
+        return f"<an integer of {value.bit_length()} bits>"  # Python refuses to print ints past 4300 digits
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return storable(str(value), depth + 1)

@@ -39,8 +39,10 @@ class ServerConfig:
     demo: bool = False
     demo_seed: int = 7
     demo_today: date | None = None  # pins the demo company's calendar (--today / CLOCKODO_MCP_TODAY)
+    demo_latency_seconds: float = 0.0  # added to every request of the demo's fake Clockodo (realism, tests)
     confirm: ConfirmMode = "auto"
     audit_path: Path | None = None
+    store_url: str | None = None  # CLOCKODO_MCP_STORE / --store; default: an SQLite file in the user data dir
     cache_ttl_seconds: float = 60.0
     token_ttl_seconds: int = 600
 
@@ -67,6 +69,18 @@ def env_flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _seconds(env: Mapping[str, str], name: str) -> float:
+    """A non-negative number of seconds from the environment (0 when unset)."""
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else 0.0
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: use a number of seconds, e.g. 0.08.") from None
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{name}={raw!r}: use a non-negative number of seconds, e.g. 0.08.")
+    return value
+
+
 def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object) -> ServerConfig:
     """Build a configuration from the environment, with explicit overrides (from flags) winning."""
     source = os.environ if env is None else env
@@ -79,6 +93,8 @@ def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object
         "read_only": env_flag(source, "CLOCKODO_MCP_READ_ONLY"),
         "toolsets": parse_toolsets(source.get("CLOCKODO_MCP_TOOLSETS")),
         "audit_path": Path(source["CLOCKODO_MCP_AUDIT_LOG"]) if source.get("CLOCKODO_MCP_AUDIT_LOG") else None,
+        "demo_latency_seconds": _seconds(source, "CLOCKODO_MCP_DEMO_LATENCY"),
+        "store_url": source.get("CLOCKODO_MCP_STORE") or None,
     }
     if source.get("CLOCKODO_MCP_CONFIRM"):
         mode = source["CLOCKODO_MCP_CONFIRM"]

@@ -11,14 +11,16 @@ from platformdirs import user_data_path
 from clockodo_mcp.clock import DEMO_ZONE, Clock, clock_for
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
+from clockodo_mcp.fake.faults import FaultConfig
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.store import sqlite_url
 
 DEMO_BASE_URL = "http://demo.clockodo.invalid/api"
 
 
 def demo_config(config: ServerConfig) -> ServerConfig:
-    """The configuration pointed at the in-process fake, as the demo owner, with its own audit log."""
+    """The configuration pointed at the in-process fake, as the demo owner, with its own audit log and store."""
     return dataclasses.replace(
         config,
         api_user=OWNER_EMAIL,
@@ -27,6 +29,7 @@ def demo_config(config: ServerConfig) -> ServerConfig:
         base_url=DEMO_BASE_URL,
         demo=True,
         audit_path=config.audit_path or user_data_path("clockodo-mcp") / "demo-audit.jsonl",
+        store_url=config.store_url or sqlite_url(user_data_path("clockodo-mcp") / "demo-store.sqlite3"),
     )
 
 
@@ -35,8 +38,11 @@ def demo_runtime(config: ServerConfig, *, today: date | None = None, clock: Cloc
 
     The fake and the server share one clock: the real one, or (with `today`) one whose calendar starts on that
     day at 16:00 in Berlin, so the demo company looks the same on any date it is pinned to.
+    `demo_latency_seconds` (CLOCKODO_MCP_DEMO_LATENCY) delays every fake request, as a remote Clockodo would.
     """
     clock = clock or clock_for(today, DEMO_ZONE)
     day = clock.now().astimezone(DEMO_ZONE).date()
-    app = create_app(seed(seed=config.demo_seed, today=day), now=clock.now)
+    latency = config.demo_latency_seconds
+    faults = FaultConfig(latency_seconds=latency) if latency > 0 else None
+    app = create_app(seed(seed=config.demo_seed, today=day), faults=faults, now=clock.now)
     return Runtime(demo_config(config), transport=httpx.ASGITransport(app=app), clock=clock)

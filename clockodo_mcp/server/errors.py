@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
 
 from clockodo_mcp.clockodo import (
     ClockodoAuthenticationError,
@@ -17,6 +19,7 @@ from clockodo_mcp.clockodo import (
     ClockodoTransportError,
     ClockodoUnexpectedResponseError,
     ClockodoValidationError,
+    RateBudgetExhausted,
 )
 from clockodo_mcp.domain.names import NameResolutionError
 from clockodo_mcp.domain.periods import PeriodError
@@ -26,6 +29,10 @@ logger = logging.getLogger("clockodo_mcp")
 
 class Refused(ToolError):
     """A deliberate refusal (bad token, stale preview, duplicate entry …): audited as `refused`."""
+
+
+class OutcomeUnknown(ToolError):
+    """A confirmed write whose outcome nobody knows (the answer was lost): audited as `unknown`, never "unchanged"."""
 
 
 def _nothing_changed(write: bool) -> str:
@@ -47,15 +54,29 @@ def clockodo_message(error: ClockodoError, *, write: bool) -> str:
             f"need an owner or a user with the matching access rights. Detail: {error}{tail}"
         )
     if isinstance(error, ClockodoNotFoundError):
-        return f"Clockodo has no such record (404): {error}. Check the id with a list or lookup tool.{tail}"
+        detail = str(error).rstrip(".")
+        return f"Clockodo has no such record (404): {detail}. Find the id with a list or lookup tool.{tail}"
     if isinstance(error, ClockodoRateLimitedError):
-        wait = f" Retry in about {error.retry_after:.0f} s." if error.retry_after else " Retry in a minute."
-        return f"Clockodo is rate-limiting this account (429).{wait}{tail}"
+        return rate_limited_message(error, tail)
     if isinstance(error, ClockodoValidationError | ClockodoConflictError):
         return f"Clockodo did not accept the request: {error}{tail}"
     if isinstance(error, ClockodoServerError | ClockodoTransportError | ClockodoUnexpectedResponseError):
         return f"Clockodo is not answering properly right now ({error}). Try again in a moment.{tail}"
     return f"Clockodo error: {error}{tail}"
+
+
+def rate_limited_message(error: ClockodoRateLimitedError, tail: str) -> str:
+    """When to retry, in words and as `retry_after=N` (whole seconds) for a client that parses it."""
+    seconds = max(1, math.ceil(error.retry_after)) if error.retry_after else None
+    when = f"retry in {seconds} s (retry_after={seconds})" if seconds else "retry in about a minute (retry_after=60)"
+    if isinstance(error, RateBudgetExhausted):
+        if error.share:
+            return (
+                f"This session has used its share of Clockodo's limit of {error.limit_text}, which other sessions "
+                f"of this server share; {when}.{tail}"
+            )
+        return f"Clockodo's limit of {error.limit_text} is reached; {when}.{tail}"
+    return f"Clockodo is rate-limiting this account (429); {when}.{tail}"
 
 
 def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[ToolError, str]:
@@ -64,12 +85,19 @@ def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[Tool
         error = error.exceptions[0]  # concurrent loads (task groups) wrap the one error that matters
     if isinstance(error, Refused):
         return error, "refused"
+    if isinstance(error, OutcomeUnknown):
+        return error, "unknown"
     if isinstance(error, ToolError):
         return error, "rejected"
     if isinstance(error, PeriodError | NameResolutionError):
         return ToolError(f"{error}{_nothing_changed(write)}"), "rejected"
     if isinstance(error, ClockodoError):
         return ToolError(clockodo_message(error, write=write)), "error"
+    if isinstance(error, ValidationError):  # a model the tool built itself failed: our bug, not the arguments
+        logger.error("Invalid model in tool %s", tool, exc_info=error)
+        return ToolError(
+            f"Internal error in {tool}; the details are in the server log.{_nothing_changed(write)}"
+        ), "error"
     if isinstance(error, ValueError):
         return ToolError(f"Invalid argument: {error}{_nothing_changed(write)}"), "rejected"
     logger.error("Unexpected error in tool %s", tool, exc_info=error)

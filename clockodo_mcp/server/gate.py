@@ -5,24 +5,59 @@ for the human, and an `apply` coroutine. Without a token the gate returns the pr
 the arguments and a fingerprint of `target`. With a token it re-plans (re-reading the target), verifies the token
 against the fresh fingerprint (a stale preview is refused), applies, and returns the before/after record with a
 `change_id` that `undo` takes.
+
+Journal first: before `apply` sends anything to Clockodo, one store transaction spends the token's nonce (so a token
+is single-use across processes and restarts) and records the change as `applying`; the outcome then becomes
+`applied`, `failed` (Clockodo refused a request) or `unknown` (the answer was lost or the apply broke off).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import anyio
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
+from clockodo_mcp.audit.canonical import to_plain_json
+from clockodo_mcp.clockodo import (
+    ClockodoArgumentError,
+    ClockodoAuthenticationError,
+    ClockodoConflictError,
+    ClockodoForbiddenError,
+    ClockodoRateLimitedError,
+    ClockodoValidationError,
+)
 from clockodo_mcp.server.confirm import CAPTURE, CONFIRMATION, Confirmation
-from clockodo_mcp.server.errors import Refused
+from clockodo_mcp.server.errors import OutcomeUnknown, Refused
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.runtime import Runtime
-from clockodo_mcp.server.tokens import TokenError, TokenStale, arguments_digest, fingerprint
+from clockodo_mcp.server.tokens import (
+    TokenError,
+    TokenReused,
+    TokenStale,
+    VerifiedToken,
+    arguments_digest,
+    fingerprint,
+)
+from clockodo_mcp.store import ChangeStatus, NewChange, NonceSpent, StoreError
+
+logger = logging.getLogger("clockodo_mcp")
+
+# Clockodo refused the request outright (or it was never sent): the apply stopped, nothing is in doubt.
+_DEFINITE_REFUSALS = (
+    ClockodoArgumentError,
+    ClockodoAuthenticationError,
+    ClockodoConflictError,
+    ClockodoForbiddenError,
+    ClockodoRateLimitedError,
+    ClockodoValidationError,
+)
 
 
 @dataclass(slots=True)
@@ -73,25 +108,38 @@ def token_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in arguments.items() if k != "confirm_token"}
 
 
-# Never the fingerprint of a real target (those are hex digests), so a pre-check can never redeem a token.
-_NO_TARGET = "pre-check"
+def _journal_refusal(error: StoreError) -> Refused:
+    return Refused(
+        f"Refused: the write journal cannot be written ({error}). Nothing was changed: a write is only sent to "
+        "Clockodo once it is journalled, so that it can be recovered and undone."
+    )
 
 
-def precheck(runtime: Runtime, token: str, tool: str, bound: Mapping[str, Any]) -> None:
-    """Refuse a forged, expired, reused or misdirected token before anything is read or planned.
+async def _spent_refusal(runtime: Runtime, verified: VerifiedToken) -> Refused | None:
+    """The refusal for a token whose nonce the store has spent already, else None."""
+    try:
+        spent = await anyio.to_thread.run_sync(runtime.store.spent_nonce, verified.nonce)
+    except StoreError as error:
+        return _journal_refusal(error)
+    if spent is None:
+        return None
+    return Refused(str(TokenReused.by_change(verified.tool, spent.change_id, spent.spent_at)))
 
-    `redeem` checks the target fingerprint last and burns the token only on success, so redeeming against a
-    fingerprint no target has tells exactly whether everything but the target is right, and burns nothing.
+
+async def precheck(runtime: Runtime, token: str, tool: str, bound: Mapping[str, Any]) -> VerifiedToken:
+    """Refuse a forged, expired, used or misdirected token before anything is read or planned.
+
     Without this, a replayed token would be answered with whatever the re-plan finds ("identical entry exists",
-    "nothing to change") instead of the truth: the token was already used.
+    "nothing to change") instead of the truth: the token was already used, by which change and when.
     """
     try:
-        runtime.tokens.redeem(token, tool, bound, _NO_TARGET)
-    except TokenStale:
-        return
+        verified = runtime.tokens.verify(token, tool, bound)
     except TokenError as error:
         raise Refused(str(error)) from None
-    raise RuntimeError("a confirmation token matched an impossible target")  # pragma: no cover
+    refusal = await _spent_refusal(runtime, verified)
+    if refusal is not None:
+        raise refusal
+    return verified
 
 
 async def run_gated(
@@ -121,8 +169,7 @@ async def run_gated(
         )
     if decision.mode in ("elicit", "failed"):
         return await _elicited(runtime, tool, bound, plan, decision)
-    if confirm_token is not None:
-        precheck(runtime, confirm_token, tool, bound)
+    verified = await precheck(runtime, confirm_token, tool, bound) if confirm_token is not None else None
     current = await plan()
     target_fp = fingerprint(current.target)
     if confirm_token is None:
@@ -137,11 +184,13 @@ async def run_gated(
             expires_at=issued.expires_at,
             before=current.before,
         ).audited_as("preview")
+    assert verified is not None
     try:
-        runtime.tokens.redeem(confirm_token, tool, bound, target_fp)
-    except TokenError as error:
-        raise Refused(str(error)) from None
-    return await _apply(runtime, tool, bound, current, "token")
+        verified.require_target(target_fp)
+    except TokenStale as error:
+        # Another process may have applied this very token meanwhile: then that is the truth to tell.
+        raise (await _spent_refusal(runtime, verified)) or Refused(str(error)) from None
+    return await _apply(runtime, tool, bound, current, "token", verified)
 
 
 async def _elicited(
@@ -171,11 +220,63 @@ async def _elicited(
     return await _apply(runtime, tool, bound, current, "elicitation")
 
 
-async def _apply(runtime: Runtime, tool: str, bound: dict[str, Any], current: Plan, confirmed_by: str) -> WriteOut:
-    applied = await current.apply()
+def _outcome_of(error: BaseException) -> ChangeStatus:
+    """`failed` when Clockodo refused a request outright, else `unknown`: the answer may have been lost after the
+    change was made (a timeout, a reset, a 5xx, a broken body, a retried DELETE's 404, a failed read-back)."""
+    return "failed" if isinstance(error, _DEFINITE_REFUSALS) else "unknown"
+
+
+async def _finish(runtime: Runtime, change_id: str, status: ChangeStatus, **outcome: Any) -> str | None:
+    """Record the outcome in the journal, even while the call is being cancelled; the problem text if it fails."""
+    try:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(lambda: runtime.store.finish_change(change_id, status, **outcome))
+    except StoreError as error:
+        logger.error("The journal could not record change %s as %s: %s", change_id, status, error)
+        return str(error)
+    return None
+
+
+async def _apply(
+    runtime: Runtime,
+    tool: str,
+    bound: dict[str, Any],
+    current: Plan,
+    confirmed_by: str,
+    token: VerifiedToken | None = None,
+) -> WriteOut:
+    change_id = uuid.uuid4().hex[:16]
+    try:
+        journal = NewChange(
+            change_id=change_id,
+            tool=tool,
+            args=to_plain_json(bound),
+            before=to_plain_json(current.before),
+            planned=to_plain_json(current.preview),
+            confirmed_by=confirmed_by,
+            nonce=token.nonce if token is not None else None,
+            nonce_expires_at=token.expires_at if token is not None else None,
+        )
+        await anyio.to_thread.run_sync(runtime.store.begin_change, journal)
+    except NonceSpent as spent:
+        raise Refused(str(TokenReused.by_change(tool, spent.spent.change_id, spent.spent.spent_at))) from None
+    except StoreError as error:
+        raise _journal_refusal(error) from None
+    try:
+        applied = await current.apply()
+    except BaseException as error:
+        status = _outcome_of(error)
+        await _finish(runtime, change_id, status, error=f"{type(error).__name__}: {error}")
+        if status == "unknown" and isinstance(error, Exception):
+            raise OutcomeUnknown(
+                f"The outcome of {tool} is unknown: {error}. Clockodo may or may not have applied the change; it is "
+                f"journalled as change {change_id} with status 'unknown'. Do not retry (a retry could apply it "
+                "twice): check the target first (e.g. with list_entries) and tell the user. "
+                f"`clockodo-mcp changes show {change_id}` shows what was planned."
+            ) from error
+        raise
     if current.invalidates_master_data:
         runtime.invalidate_master_data()
-    change_id = uuid.uuid4().hex[:16]
     change = {
         **applied.record,
         "change_id": change_id,
@@ -188,11 +289,24 @@ async def _apply(runtime: Runtime, tool: str, bound: dict[str, Any], current: Pl
         "undo": applied.undo,
         "summary": applied.summary,
     }
+    warnings = list(current.warnings)
+    result = {"after": applied.after, "ids": applied.ids, "summary": applied.summary, "record": applied.record}
+    try:
+        outcome = {"result": to_plain_json(result), "undo": to_plain_json(applied.undo)}
+    except (TypeError, ValueError) as error:  # a result that is not JSON: the write happened all the same
+        problem: str | None = str(error)
+    else:
+        problem = await _finish(runtime, change_id, "applied", **outcome)
+    if problem is not None:
+        warnings.append(
+            f"The change was applied, but the write journal could not record that ({problem}); it stays 'applying' "
+            "there until it is reconciled."
+        )
     return WriteOut(
         summary=f"Done: {applied.summary} (change_id {change_id}; undo with undo(change_id=...)).",
         status="applied",
         preview=current.preview,
-        warnings=current.warnings,
+        warnings=warnings,
         change_id=change_id,
         before=current.before,
         after=applied.after,

@@ -1,4 +1,5 @@
-"""What a running server owns: one Clockodo client, the master-data cache, the audit log and the token keys."""
+"""What a running server owns: one Clockodo client, the master-data cache, the audit log, the store and the token
+keys."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ import httpx
 
 from clockodo_mcp.audit import AuditLog, default_audit_path
 from clockodo_mcp.clock import SYSTEM_CLOCK, Clock
-from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, User, UserRole
+from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, RateLimitPolicy, User, UserRole
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
+from clockodo_mcp.store import Store, StoreConfigError, default_store_url, open_store
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -50,11 +52,21 @@ class Runtime:
         clock: Clock = SYSTEM_CLOCK,
         audit: AuditLog | None = None,
         tokens: ConfirmationTokens | None = None,
+        rate_limit: RateLimitPolicy | None = None,
+        store: Store | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
+        self._rate_limit = rate_limit  # None: Clockodo's published limits
         self._transport = transport
-        self.audit = audit or AuditLog(config.audit_path or default_audit_path(), now=clock.now)
+        if store is None:
+            try:
+                store = open_store(config.store_url or default_store_url(), now=clock.now)
+            except StoreConfigError as error:
+                raise ConfigError(str(error)) from None
+        # The write journal, the nonce ledger and the audit anchor; opened on first use, so reads work without it.
+        self.store: Store = store
+        self.audit = audit or AuditLog(config.audit_path or default_audit_path(), now=clock.now, anchor=store)
         if config.api_key:
             self.audit.add_secret(config.api_key)  # scrubbed even from error texts
         self.tokens = tokens or ConfirmationTokens.from_env(
@@ -97,6 +109,7 @@ class Runtime:
                     transport=self._transport,
                     monotonic=self.clock.monotonic,
                     wall_clock=lambda: self.clock.now().timestamp(),
+                    rate_limit=self._rate_limit,
                 )
                 await client.__aenter__()
                 self._client = client
@@ -114,6 +127,8 @@ class Runtime:
             if self._users == 0 and self._client is not None:
                 client, self._client = self._client, None
                 await client.__aexit__(exc_type, exc, tb)
+            if self._users == 0:
+                await anyio.to_thread.run_sync(self.store.close)
 
     async def master(self) -> MasterData:
         """Master data, cached for `cache_ttl_seconds`; one load at a time however many calls wait."""

@@ -1,4 +1,9 @@
-"""Confirmation tokens: HMAC-signed, short-lived, single-use permission for exactly one previewed write."""
+"""Confirmation tokens: HMAC-signed, short-lived permission for exactly one previewed write.
+
+The token itself is stateless: it proves which tool, which arguments and which target state were previewed, and
+until when. Single use is the store's job: the gate spends the token's nonce in the same transaction that journals
+the change (`clockodo_mcp.store`), so a token works once across processes and restarts.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,11 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import heapq
 import hmac
 import json
 import math
 import os
 import secrets
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +35,7 @@ __all__ = [
     "TokenReused",
     "TokenStale",
     "TokenWrongTool",
+    "VerifiedToken",
     "arguments_digest",
     "canonical_json",
     "fingerprint",
@@ -41,8 +45,6 @@ ENV_SECRET = "CLOCKODO_MCP_SECRET"
 TOKEN_ARGUMENT = "confirm_token"
 _VERSION = 1
 _SIG_BYTES = 32
-# Burned nonces live until their token expires anyway; the cap only matters under a flood of confirmations.
-_MAX_BURNED = 100_000
 
 
 class TokenError(ValueError):
@@ -70,9 +72,19 @@ class TokenExpired(TokenError):
 
 
 class TokenReused(TokenError):
-    """The token was already redeemed once."""
+    """The token was already used: it authorised another change already."""
 
     code = "token_reused"
+
+    @classmethod
+    def by_change(cls, tool: str, change_id: str, spent_at: dt.datetime) -> TokenReused:
+        """The refusal that names the change which used the token, and when."""
+        at = spent_at.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return cls(
+            f"This confirmation was already used by change {change_id} at {at}. Nothing was changed. Each "
+            "confirm_token authorises exactly one write (list_changes shows that change). If the change should "
+            f"really happen again: {_fresh_preview(tool)}"
+        )
 
 
 class TokenWrongTool(TokenError):
@@ -91,6 +103,25 @@ class TokenStale(TokenError):
     """The target changed between preview and confirmation."""
 
     code = "token_stale"
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """A token whose signature, tool, arguments and expiry check out; `nonce` is what the store spends."""
+
+    tool: str
+    nonce: str
+    expires_at: dt.datetime
+    fingerprint: str
+
+    def require_target(self, current_fingerprint: str) -> None:
+        """Refuse (`TokenStale`) when the target no longer is what was previewed."""
+        if not hmac.compare_digest(self.fingerprint, current_fingerprint):
+            raise TokenStale(
+                "The target changed since the preview (someone or something modified it in the meantime), so the "
+                f"previewed change may no longer be right. Nothing was changed. Re-run {self.tool} without "
+                "confirm_token to get a fresh preview, show it to the user, and confirm again."
+            )
 
 
 @dataclass(frozen=True)
@@ -124,7 +155,7 @@ def _fresh_preview(tool: str) -> str:
 
 
 class ConfirmationTokens:
-    """Issues and redeems confirmation tokens; thread-safe, single-use, keyed per process or by secret."""
+    """Issues and verifies confirmation tokens; thread-safe (stateless), keyed per process or by a shared secret."""
 
     def __init__(
         self, secret: bytes | None = None, *, ttl_seconds: int = 600, now: Callable[[], float] = epoch_seconds
@@ -134,11 +165,6 @@ class ConfirmationTokens:
         self._key = secret if secret else secrets.token_bytes(32)
         self.ttl_seconds = ttl_seconds
         self._now = now
-        self._lock = threading.Lock()
-        self._burned: dict[str, int] = {}
-        self._expiry_heap: list[tuple[int, str]] = []
-        # Tokens expiring at or before this moment were evicted from the burned set and are refused.
-        self._floor = -math.inf
 
     @classmethod
     def from_env(
@@ -181,12 +207,13 @@ class ConfirmationTokens:
         except ValueError:
             return None
 
-    def redeem(self, token: str, tool: str, arguments: Mapping[str, Any], current_fingerprint: str) -> None:
-        """Accept and burn the token, or raise a ``TokenError`` saying why and that nothing changed.
+    def verify(
+        self, token: str, tool: str, arguments: Mapping[str, Any], current_fingerprint: str | None = None
+    ) -> VerifiedToken:
+        """The verified token, or a ``TokenError`` saying why it is refused and that nothing changed.
 
-        Checks run in order: format, signature, tool, arguments, expiry, reuse, target fingerprint. The
-        nonce is burned only on success: a refused attempt (say, a stale target) never changes anything,
-        and the agent's next step is a fresh preview with a new token anyway.
+        Checks run in order: format, signature, tool, arguments, expiry, then (when given) the target
+        fingerprint. Whether the token was used already is not known here: the store's nonce ledger knows.
         """
         nothing = "Nothing was changed."
         try:
@@ -218,29 +245,17 @@ class ConfirmationTokens:
                 f"exact previewed arguments. {nothing} Repeat the call with exactly the previewed arguments, "
                 f"or, if the change is intended, call {tool} without confirm_token to preview the new arguments."
             )
-        with self._lock:
-            now = self._now()
-            self._prune(now)
-            exp: int = payload["exp"]
-            if now >= exp or exp <= self._floor:
-                expired_at = dt.datetime.fromtimestamp(exp, dt.UTC).isoformat(timespec="seconds")
-                raise TokenExpired(
-                    f"The confirm_token expired at {expired_at} (tokens are valid for "
-                    f"{self._ttl_text()}). {nothing} {_fresh_preview(tool)}"
-                )
-            nonce: str = payload["nonce"]
-            if nonce in self._burned:
-                raise TokenReused(
-                    "This confirm_token has already been used; each token authorises exactly one write. "
-                    f"This call changed nothing. If the change should really happen again: {_fresh_preview(tool)}"
-                )
-            if not hmac.compare_digest(str(payload["fp"]), current_fingerprint):
-                raise TokenStale(
-                    "The target changed since the preview (someone or something modified it in the "
-                    f"meantime), so the previewed change may no longer be right. {nothing} Re-run {tool} "
-                    "without confirm_token to get a fresh preview, show it to the user, and confirm again."
-                )
-            self._burn(nonce, exp)
+        exp: int = payload["exp"]
+        expires_at = dt.datetime.fromtimestamp(exp, dt.UTC)
+        if self._now() >= exp:
+            raise TokenExpired(
+                f"The confirm_token expired at {expires_at.isoformat(timespec='seconds')} (tokens are valid for "
+                f"{self._ttl_text()}). {nothing} {_fresh_preview(tool)}"
+            )
+        verified = VerifiedToken(tool=tool, nonce=payload["nonce"], expires_at=expires_at, fingerprint=payload["fp"])
+        if current_fingerprint is not None:
+            verified.require_target(current_fingerprint)
+        return verified
 
     def _ttl_text(self) -> str:
         if self.ttl_seconds % 60 == 0:
@@ -273,17 +288,3 @@ class ConfirmationTokens:
             if not isinstance(data.get(key), kind):
                 raise ValueError(f"token payload lacks {key}")
         return data
-
-    def _prune(self, now: float) -> None:
-        while self._expiry_heap and self._expiry_heap[0][0] <= now:
-            _, nonce = heapq.heappop(self._expiry_heap)
-            self._burned.pop(nonce, None)
-
-    def _burn(self, nonce: str, exp: int) -> None:
-        self._burned[nonce] = exp
-        heapq.heappush(self._expiry_heap, (exp, nonce))
-        while len(self._burned) > _MAX_BURNED:
-            # Evicting a live nonce would allow its reuse, so raise the floor: its token now counts as expired.
-            evicted_exp, evicted = heapq.heappop(self._expiry_heap)
-            self._burned.pop(evicted, None)
-            self._floor = max(self._floor, evicted_exp)

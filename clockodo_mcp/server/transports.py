@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import uvicorn
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from clockodo_mcp.server.asgi import json_error
 from clockodo_mcp.server.config import ConfigError
+from clockodo_mcp.server.shutdown import GRACE_SECONDS, BoundedServer, Draining
 
 HttpTransport = Literal["sse", "http"]
 LOOPBACK_NAMES = ("localhost",)
@@ -32,10 +35,13 @@ def is_loopback(host: str) -> bool:
 def security_settings(
     host: str, port: int, allowed_hosts: Sequence[str], auth_token: str | None
 ) -> TransportSecuritySettings:
-    """DNS-rebinding protection for every bind; a non-loopback bind needs explicit hosts and a bearer token."""
+    """DNS-rebinding protection for every bind; a non-loopback bind needs explicit hosts and a bearer token.
+
+    On loopback the SDK's Origin check allows any port: `OriginGuard` narrows it to the port actually bound.
+    """
     if is_loopback(host):
         hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *allowed_hosts]
-        origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+        origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*", *hosted_origins(allowed_hosts)]
         return TransportSecuritySettings(
             enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
         )
@@ -51,35 +57,91 @@ def security_settings(
             f"Refusing to listen on {host}:{port}: binding beyond loopback exposes your Clockodo account to the "
             f"network. It needs {' and '.join(missing)}. To stay local, use --host 127.0.0.1."
         )
-    origins = [f"https://{h}" for h in allowed_hosts] + [f"http://{h}" for h in allowed_hosts]
     return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True, allowed_hosts=list(allowed_hosts), allowed_origins=origins
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=list(allowed_hosts),
+        allowed_origins=hosted_origins(allowed_hosts),
     )
 
 
+def hosted_origins(allowed_hosts: Sequence[str]) -> list[str]:
+    """https:// and http:// for each allowed host, exactly as given (host or host:port)."""
+    return [f"https://{h}" for h in allowed_hosts] + [f"http://{h}" for h in allowed_hosts]
+
+
+def loopback_origins(port: int) -> list[str]:
+    """The origins of a server bound to loopback on `port`, under each name loopback goes by."""
+    return [f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"]
+
+
+class OriginGuard:
+    """ASGI middleware: an `Origin` header, when present, must be this server's own origin exactly.
+
+    A browser attaches `Origin` to every cross-site request, so a page served from another local port
+    (`http://localhost:3000`) cannot drive the server; clients that are not browsers send none.
+    """
+
+    def __init__(self, app: ASGIApp, host: str, port: int, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.loopback = is_loopback(host)
+        self.port = port
+        self.hosted = frozenset(hosted_origins(allowed_hosts))
+
+    def allowed(self, scope: Scope) -> frozenset[str]:
+        """The origins this request may come from; on loopback, for the port the socket is actually bound to."""
+        if not self.loopback:
+            return self.hosted
+        server = scope.get("server")
+        port = server[1] if server and server[1] else self.port  # --port 0 binds an ephemeral port
+        return self.hosted | frozenset(loopback_origins(port))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origin = Headers(scope=scope).get("origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        allowed = self.allowed(scope)
+        if origin in allowed:
+            await self.app(scope, receive, send)
+            return
+        message = (
+            f"Origin {origin!r} is not this server's own origin ({', '.join(sorted(allowed))}), so the request "
+            "was refused: a web page from another site or port may not drive this MCP server. Connect from an "
+            "MCP client (which sends no Origin) or serve the page from this server's origin."
+        )
+        for event in json_error(403, "forbidden_origin", message):
+            await send(event)
+
+
 class BearerAuth:
-    """ASGI middleware: every HTTP request must carry `Authorization: Bearer <token>`."""
+    """ASGI middleware: every HTTP request must carry `Authorization: Bearer <token>`.
+
+    The scheme is case-insensitive (RFC 7235, `bearer …` is fine); the token is compared in constant time.
+    """
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode()
+        self.expected = token.encode()
+
+    def authorized(self, header: bytes) -> bool:
+        """Whether an Authorization header value carries the expected bearer token."""
+        scheme, _, credentials = header.partition(b" ")
+        # Comparing even when the scheme is wrong keeps the time independent of what was sent.
+        matches = hmac.compare_digest(credentials.lstrip(b" "), self.expected)
+        return scheme.lower() == b"bearer" and matches
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        supplied = headers.get(b"authorization", b"")
-        if not hmac.compare_digest(supplied, self.expected):
-            body = json.dumps({"error": "unauthorized", "message": "Missing or wrong bearer token."}).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 401,
-                    "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+        if not self.authorized(headers.get(b"authorization", b"")):
+            challenge = [(b"www-authenticate", b"Bearer")]
+            for event in json_error(401, "unauthorized", "Missing or wrong bearer token.", challenge):
+                await send(event)
             return
         await self.app(scope, receive, send)
 
@@ -100,12 +162,20 @@ def http_app(
         app = server.sse_app(transport_security=security, host=host)
     else:
         app = server.streamable_http_app(transport_security=security, host=host)
-    return BearerAuth(app, auth_token) if auth_token else app
+    secured: ASGIApp = BearerAuth(app, auth_token) if auth_token else app
+    return OriginGuard(secured, host, port, allowed_hosts)
 
 
 async def serve_http(app: ASGIApp, host: str, port: int, log_level: str = "warning") -> None:
-    """Run an ASGI app with uvicorn until cancelled."""
-    import uvicorn
-
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")
-    await uvicorn.Server(config).serve()
+    """Run an ASGI app with uvicorn until SIGTERM or SIGINT; exits within 5 s even with calls in flight."""
+    draining = Draining(app)
+    config = uvicorn.Config(
+        draining,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="on",
+        # uvicorn's own cancel, should a request ignore ours (cancelled, it cannot answer 503 any more)
+        timeout_graceful_shutdown=int(GRACE_SECONDS) + 1,
+    )
+    await BoundedServer(config, draining).serve()

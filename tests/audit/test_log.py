@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -20,6 +21,7 @@ from clockodo_mcp.audit import (
     AuditLog,
     AuditWriteError,
     default_audit_path,
+    key_path,
     new_call_id,
     record_hash,
     verify,
@@ -44,12 +46,18 @@ def test_first_record_starts_the_chain_at_seq_1_with_a_zero_prev_hash(make_log: 
     assert record.data["tool"] == "log_time"
 
 
-def test_hash_is_sha256_over_the_canonical_record_without_hash(make_log: MakeLog, log_path: Path) -> None:
+def test_hash_is_an_hmac_under_the_audit_key_over_the_canonical_record_without_hash(
+    make_log: MakeLog, log_path: Path
+) -> None:
     make_log(0).append({"kind": "intent", "tool": "log_time", "args": {"text": "Müller ✓"}})
     (rec,) = lines(log_path)
+    assert rec["v"] == 2
     body = {k: v for k, v in rec.items() if k != "hash"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert rec["hash"] == hashlib.sha256(canonical.encode("utf-8")).hexdigest() == record_hash(rec)
+    key = bytes.fromhex(key_path(log_path).read_text().strip())
+    expected = hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+    assert rec["hash"] == expected == record_hash(rec, key)
+    assert rec["hash"] != record_hash(rec)  # not the unkeyed v1 hash
     assert "Müller ✓" in log_path.read_text(encoding="utf-8")  # readable, not \u-escaped
 
 
@@ -108,7 +116,7 @@ def test_unserialisable_event_fails_closed(make_log: MakeLog, log_path: Path) ->
 
 def test_log_file_and_sidecars_are_private_0600(make_log: MakeLog, log_path: Path) -> None:
     make_log(1)
-    for path in (log_path, head_path(log_path), log_path.with_name("audit.jsonl.lock")):
+    for path in (log_path, head_path(log_path), log_path.with_name("audit.jsonl.lock"), key_path(log_path)):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clockodo_mcp.audit import AuditLog, record_hash, verify
+from clockodo_mcp.audit import AuditLog, load_key, record_hash, verify
 from clockodo_mcp.audit.files import head_path
 
 MakeLog = Callable[[int], AuditLog]
@@ -22,11 +22,16 @@ def write_lines(path: Path, lines: list[str]) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def rehash(rec: dict[str, object], prev_hash: str) -> str:
-    """A consistently forged record: correct prev_hash and hash, as an informed attacker would write it."""
+def rehash(rec: dict[str, object], prev_hash: str, log_path: Path) -> str:
+    """A consistently forged record: correct prev_hash and MAC, as an attacker who read the key file would write it.
+
+    These tests are about the chain's structure; forging without the key is in test_keyed.py.
+    """
+    key = load_key(log_path)
+    assert key is not None
     rec["prev_hash"] = prev_hash
     rec.pop("hash", None)
-    rec["hash"] = record_hash(rec)
+    rec["hash"] = record_hash(rec, key.secret)
     return json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -143,7 +148,7 @@ def test_inserted_record_with_a_valid_hash_is_caught_by_the_sequence(make_log: M
     lines = read_lines(log_path)
     prev = json.loads(lines[1])
     forged: dict[str, object] = {**prev, "seq": 3, "tool": "forged"}
-    lines.insert(2, rehash(forged, str(prev["hash"])))
+    lines.insert(2, rehash(forged, str(prev["hash"]), log_path))
     write_lines(log_path, lines)
     result = verify(log_path)
     assert not result.ok
@@ -173,7 +178,7 @@ def test_line_that_is_not_json_is_caught(make_log: MakeLog, log_path: Path) -> N
 def test_duplicate_keys_are_caught(make_log: MakeLog, log_path: Path) -> None:
     make_log(2)
     lines = read_lines(log_path)
-    lines[1] = lines[1].replace('{"seq":2,', '{"seq":2,"seq":2,', 1)
+    lines[1] = lines[1].replace('"seq":2,', '"seq":2,"seq":2,', 1)
     write_lines(log_path, lines)
     result = verify(log_path)
     assert (result.ok, result.first_bad_seq) == (False, 2)
@@ -183,7 +188,7 @@ def test_edited_prev_hash_is_caught(make_log: MakeLog, log_path: Path) -> None:
     make_log(3)
     lines = read_lines(log_path)
     rec = json.loads(lines[1])
-    lines[1] = rehash(rec, "f" * 64)
+    lines[1] = rehash(rec, "f" * 64, log_path)
     write_lines(log_path, lines)
     result = verify(log_path)
     assert (result.ok, result.first_bad_seq) == (False, 2)
@@ -199,7 +204,7 @@ def test_consistently_rewritten_tail_is_caught_by_the_stale_head(make_log: MakeL
         rec = json.loads(lines[i])
         if i == 3:
             rec["args"] = {"i": 999}
-        lines[i] = rehash(rec, prev_hash)
+        lines[i] = rehash(rec, prev_hash, log_path)
         prev_hash = rec["hash"]
     write_lines(log_path, lines)
     result = verify(log_path)
@@ -240,7 +245,7 @@ def test_unreadable_head_is_reported(make_log: MakeLog, log_path: Path, content:
 def test_record_without_an_integer_seq_is_caught(make_log: MakeLog, log_path: Path) -> None:
     make_log(2)
     lines = read_lines(log_path)
-    lines[1] = lines[1].replace('{"seq":2,', '{"seq":"2",', 1)
+    lines[1] = lines[1].replace('"seq":2,', '"seq":"2",', 1)
     write_lines(log_path, lines)
     assert (verify(log_path).ok, verify(log_path).first_bad_seq) == (False, 2)
 

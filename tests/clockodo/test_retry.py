@@ -13,6 +13,7 @@ from clockodo_mcp.clockodo import (
     ClockodoRateLimitedError,
     ClockodoServerError,
     ClockodoTransportError,
+    RateLimitPolicy,
     RetryPolicy,
 )
 
@@ -21,13 +22,21 @@ from .conftest import FakeClock, make_client
 CLOCK = {"running": None, "stopped": None, "current_time": "2024-03-04T09:00:00Z"}
 
 
-async def test_429_waits_for_retry_after_seconds(api: respx.MockRouter, clock: FakeClock) -> None:
+async def test_429_waits_for_a_short_retry_after(api: respx.MockRouter, clock: FakeClock) -> None:
     route = api.get("/v2/clock")
-    route.side_effect = [httpx.Response(429, headers={"Retry-After": "12"}), httpx.Response(200, json=CLOCK)]
+    route.side_effect = [httpx.Response(429, headers={"Retry-After": "2"}), httpx.Response(200, json=CLOCK)]
     async with make_client(clock) as client:
         state = await client.clock.get()
         assert client.request_count == 2
     assert state.running is None
+    assert clock.sleeps == [2.0]
+
+
+async def test_429_waits_up_to_the_configured_max_wait(api: respx.MockRouter, clock: FakeClock) -> None:
+    route = api.get("/v2/clock")
+    route.side_effect = [httpx.Response(429, headers={"Retry-After": "12"}), httpx.Response(200, json=CLOCK)]
+    async with make_client(clock, rate_limit=RateLimitPolicy(enabled=False, max_wait=12.0)) as client:
+        await client.clock.get()
     assert clock.sleeps == [12.0]
 
 
@@ -35,12 +44,12 @@ async def test_429_honours_an_http_date(api: respx.MockRouter, clock: FakeClock)
     clock.wall = 1_700_000_000.0 - clock.now  # wall clock reads 2023-11-14T22:13:20Z
     route = api.get("/v2/clock")
     route.side_effect = [
-        httpx.Response(429, headers={"Retry-After": "Tue, 14 Nov 2023 22:13:25 GMT"}),
+        httpx.Response(429, headers={"Retry-After": "Tue, 14 Nov 2023 22:13:23 GMT"}),
         httpx.Response(200, json=CLOCK),
     ]
     async with make_client(clock) as client:
         await client.clock.get()
-    assert clock.sleeps == [5.0]
+    assert clock.sleeps == [3.0]
 
 
 async def test_503_backs_off_exponentially(api: respx.MockRouter, clock: FakeClock) -> None:

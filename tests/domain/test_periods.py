@@ -79,3 +79,28 @@ def test_an_explicit_range_model_is_accepted():
 def test_bad_periods_are_refused_with_a_fix(value, message):
     with pytest.raises(PeriodError, match=message):
         period(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31",
+        "9999",
+        "9999-12",
+        "9999-Q4",
+        "0001-01-01",
+        "1999-12-31",
+        "2038",
+        {"from": "0001-01-01", "to": "9999-12-31"},
+    ],
+)
+def test_a_period_outside_the_years_clockodo_accepts_is_refused_with_the_range(value):
+    with pytest.raises(PeriodError, match=r"outside the years Clockodo accepts \(2000–2037\)"):
+        period(value)
+
+
+def test_the_first_and_last_days_clockodo_accepts_are_periods():
+    resolved = period({"from": "2000-01-01", "to": "2000-12-31"})
+    last = period("2037-12")
+    assert (resolved.start, last.end) == (date(2000, 1, 1), date(2037, 12, 31))
+    assert last.utc_until == datetime(2037, 12, 31, 23, 0, tzinfo=UTC)

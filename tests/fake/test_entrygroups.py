@@ -245,3 +245,22 @@ async def test_large_company_month_aggregates_two_levels_and_pages_a_thousand_en
     assert grouped.status_code == 200
     assert grouped.json()["groups"]
     assert len(page.json()["entries"]) == 1000
+
+
+@pytest.mark.parametrize("calc_hard", [False, True], ids=["default", "calc_also_revenues_for_hard_budgets"])
+async def test_group_revenue_is_the_sum_of_the_entries_revenue(owner: httpx.AsyncClient, calc_hard: bool) -> None:
+    """Spec: EntryGroupV2.revenue is the "revenue of all time entries in the group" and EntryV2.revenue is given
+    with enhanced_list=true; both obey calc_also_revenues_for_projects_with_hard_budget (API.md §4.2, §5.1), and
+    a running entry counts up to now in both. So an entry group and the sum over its entries agree, which is what
+    lets reports (entry groups) and invoice previews (entries) show the same money."""
+    flag = {"calc_also_revenues_for_projects_with_hard_budget": "true"} if calc_hard else {}
+    listed = await owner.get("/v2/entries", params={**ALL, "enhanced_list": "true", **flag})
+    assert listed.status_code == 200, listed.text
+    expected: dict[str, float] = defaultdict(float)
+    for e in listed.json()["entries"]:
+        expected[str(e["projects_id"] or 0)] += e.get("revenue", 0.0)
+
+    result = await groups(owner, ["projects_id"], **ALL, **flag)
+
+    assert {g["group"]: round(g["revenue"], 2) for g in result} == {k: round(v, 2) for k, v in expected.items()}
+    assert (dict(expected).get("11", 0.0) > 0) is calc_hard, "the open hard budget (Phoenix) is withheld by default"

@@ -12,12 +12,14 @@ import pytest
 from mcp import Client
 
 from clockodo_mcp.clock import FrozenClock
+from clockodo_mcp.clockodo import RateLimitPolicy
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY, seed
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.store import sqlite_url
 from tests.conftest import held_open
 
 TODAY = date(2026, 11, 24)
@@ -44,8 +46,15 @@ def audit_path(tmp_path: Path) -> Path:
 
 
 def make_runtime(
-    fake_app: Any, audit_path: Path, *, user: str = OWNER_EMAIL, key: str = OWNER_KEY, **config: Any
+    fake_app: Any,
+    audit_path: Path,
+    *,
+    user: str = OWNER_EMAIL,
+    key: str = OWNER_KEY,
+    rate_limit: RateLimitPolicy | None = None,
+    **config: Any,
 ) -> Runtime:
+    config.setdefault("store_url", sqlite_url(audit_path.with_name("store.sqlite3")))
     settings = ServerConfig(
         api_user=user,
         api_key=key,
@@ -54,7 +63,7 @@ def make_runtime(
         audit_path=audit_path,
         **config,
     )
-    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), clock=FrozenClock(NOW))
+    return Runtime(settings, transport=httpx.ASGITransport(app=fake_app), clock=FrozenClock(NOW), rate_limit=rate_limit)
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ async def assert_refused(
     before = entries_state(fake_app.state.store)
     error = await call_error(mcp_client, tool, **args)
     assert message in error
-    assert "Nothing was changed" in error or "changed nothing" in error
+    assert "nothing was changed" in error.lower() or "changed nothing" in error
     assert entries_state(fake_app.state.store) == before
     last = outcomes(audit_path, tool)[-1]
     assert last["status"] == "refused"
@@ -86,7 +86,7 @@ async def test_a_used_token_cannot_be_used_again(mcp_client, fake_app, audit_pat
         fake_app,
         audit_path,
         "log_time",
-        "already been used",
+        "This confirmation was already used by change",
         **LOG,
         confirm_token=token,
     )

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import NOW, TODAY, call, call_error
-from tests.server.expected import id_of, seconds_of, window
+from tests.server.expected import TIMER_LOOKUP_REQUESTS, id_of, seconds_of, window
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 QUARTER = (date(2026, 10, 1), date(2026, 12, 31))
@@ -63,9 +63,13 @@ def expected_target(store: Any, uid: int, start: date, end: date) -> float:
 
 
 def expected_worked(store: Any, uid: int, start: date, end: date) -> tuple[float, float]:
-    """(worked hours, billable hours) of a user in [start, end]."""
+    """(worked hours, billable hours) of a user in [start, end]: completed entries only."""
     since, until = window(start, end)
-    entries = [e for e in store.entries if e.users_id == uid and since <= e.time_since < until and e.type == 1]
+    entries = [
+        e
+        for e in store.entries
+        if e.users_id == uid and since <= e.time_since < until and e.type == 1 and e.time_until is not None
+    ]
     worked = sum(seconds_of(e, NOW) for e in entries) / 3600
     billable = sum(seconds_of(e, NOW) for e in entries if e.billable in (1, 2)) / 3600
     return worked, billable
@@ -226,13 +230,13 @@ async def test_public_holidays_and_absences_reduce_the_target(mcp_client, fake_a
     assert row["target_hours"] == pytest.approx(expected_target(store, tom, date(2026, 5, 1), date(2026, 5, 31)))
 
 
-async def test_utilization_needs_four_requests_whatever_the_number_of_people(mcp_client, runtime):
+async def test_utilization_needs_four_requests_and_the_timer_lookup_whatever_the_number_of_people(mcp_client, runtime):
     await call(mcp_client, "utilization", period="this_month")  # warms the master-data cache
     before = runtime.client.request_count
 
     await call(mcp_client, "utilization", period="this_month")
 
-    assert runtime.client.request_count - before == 4
+    assert runtime.client.request_count - before == 4 + TIMER_LOOKUP_REQUESTS
 
 
 async def test_a_future_period_has_no_target_yet(mcp_client):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import NOW, TODAY, call, call_error
-from tests.server.expected import id_of, seconds_of, value_of, window
+from tests.server.expected import TIMER_LOOKUP_REQUESTS, id_of, seconds_of, value_of, window
 
 WINDOW_SINCE = NOW - timedelta(days=28)
 
@@ -137,13 +137,15 @@ async def test_exhausted_budgets_show_breached_thresholds_and_no_forecast(mcp_cl
     assert row["budget"]["remaining_money"]["amount"] < 0
 
 
-async def test_budget_status_uses_two_entry_group_requests_whatever_the_number_of_projects(mcp_client, runtime):
+async def test_budget_status_uses_two_entry_group_requests_and_the_timer_lookup_whatever_the_number_of_projects(
+    mcp_client, runtime
+):
     await call(mcp_client, "budget_status")  # warms the master-data cache
     before = runtime.client.request_count
 
     await call(mcp_client, "budget_status", include_completed=True)
 
-    assert runtime.client.request_count - before == 2
+    assert runtime.client.request_count - before == 2 + TIMER_LOOKUP_REQUESTS
 
 
 async def test_list_projects_of_a_customer_with_budget_and_usage(mcp_client, fake_app):
@@ -227,4 +229,5 @@ async def test_a_worker_sees_only_their_own_hours_and_is_told_so(worker_client, 
     assert result["projects"][0]["budget"]["used_hours"] == pytest.approx(own, abs=0.02)
     assert result["projects"][0]["budget"]["used_money"]["amount"] == 0
     assert "worker" in result["note"]
-    assert "own data only" in result["summary"]
+    assert "your own entries" in result["summary"]
+    assert result["visibility"] == {"covers": "own_entries", "money_visible": False, "note": result["note"]}

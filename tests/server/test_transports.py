@@ -8,10 +8,12 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
+import httpx2
 import pytest
 from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import ConfigError
@@ -81,6 +83,93 @@ async def test_a_bearer_token_is_required_when_configured(runtime):
         async with httpx.AsyncClient(headers=headers) as http:
             allowed = await http.post(f"{base}/mcp", json={}, headers={"Accept": "application/json, text/event-stream"})
         assert allowed.status_code != 401
+
+
+async def test_the_bearer_scheme_is_case_insensitive_but_the_token_is_not(runtime):
+    token = "Tok3n-" + "x" * 26
+    app = http_app(build_server(runtime), "http", host="0.0.0.0", allowed_hosts=["127.0.0.1:*"], auth_token=token)
+    accept = {"Accept": "application/json, text/event-stream"}
+    with serving(app) as base:
+        async with httpx.AsyncClient() as http:
+            for scheme in ("bearer", "BEARER", "bEaReR"):
+                allowed = await http.post(
+                    f"{base}/mcp", json={}, headers={**accept, "Authorization": f"{scheme} {token}"}
+                )
+                assert allowed.status_code != 401, scheme
+            for wrong in (f"Bearer {token.lower()}", f"Basic {token}", token, f"Bearer{token}", "Bearer"):
+                refused = await http.post(f"{base}/mcp", json={}, headers={**accept, "Authorization": wrong})
+                assert refused.status_code == 401, wrong
+                assert refused.json()["message"] == "Missing or wrong bearer token."
+
+
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
+STREAMABLE = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+
+def port_of(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
+
+
+async def test_a_page_from_another_local_port_is_refused_with_a_clear_reason(runtime):
+    app = http_app(build_server(runtime), "http", port=0)
+    with serving(app) as base:
+        foreign = f"http://localhost:{port_of(base) + 1}"
+        async with httpx.AsyncClient() as http:
+            for origin in (foreign, "http://evil.example.com", "null", f"https://127.0.0.1:{port_of(base)}"):
+                refused = await http.post(f"{base}/mcp", json=INITIALIZE, headers={**STREAMABLE, "Origin": origin})
+                assert refused.status_code == 403, origin
+                body = refused.json()
+                assert body["error"] == "forbidden_origin"
+                assert repr(origin) in body["message"]
+                assert f"http://127.0.0.1:{port_of(base)}" in body["message"]
+
+
+async def test_the_servers_own_loopback_origins_are_accepted(runtime):
+    app = http_app(build_server(runtime), "http", port=0)
+    with serving(app) as base:
+        port = port_of(base)
+        async with httpx.AsyncClient() as http:
+            for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"):
+                response = await http.post(f"{base}/mcp", json=INITIALIZE, headers={**STREAMABLE, "Origin": origin})
+                assert response.status_code == 200, (origin, response.text)
+
+
+async def test_a_real_client_sending_the_servers_own_origin_is_served(runtime):
+    app = http_app(build_server(runtime), "http", port=0)
+    with serving(app) as base:
+        http = httpx2.AsyncClient(headers={"Origin": f"http://localhost:{port_of(base)}"})
+        async with http, Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client:
+            assert await ask(client) > 0
+
+
+async def test_sse_refuses_a_foreign_origin_too(runtime):
+    app = http_app(build_server(runtime), "sse", port=0)
+    with serving(app) as base:
+        async with httpx.AsyncClient() as http:
+            refused = await http.get(f"{base}/sse", headers={"Origin": f"http://localhost:{port_of(base) + 1}"})
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "forbidden_origin"
+
+
+async def test_beyond_loopback_only_the_allowed_hosts_are_origins(runtime):
+    token = "t" * 32
+    app = http_app(
+        build_server(runtime), "http", host="0.0.0.0", allowed_hosts=["mcp.example.com:8443"], auth_token=token
+    )
+    headers = {**STREAMABLE, "Host": "mcp.example.com:8443", "Authorization": f"Bearer {token}"}
+    with serving(app) as base:
+        async with httpx.AsyncClient() as http:
+            for origin in ("https://mcp.example.com:8443", "http://mcp.example.com:8443"):
+                response = await http.post(f"{base}/mcp", json=INITIALIZE, headers={**headers, "Origin": origin})
+                assert response.status_code == 200, (origin, response.text)
+            for origin in ("https://mcp.example.com", f"http://127.0.0.1:{port_of(base)}", "http://localhost:8443"):
+                response = await http.post(f"{base}/mcp", json=INITIALIZE, headers={**headers, "Origin": origin})
+                assert response.status_code == 403, origin
 
 
 async def test_dns_rebinding_protection_refuses_a_foreign_host_header(runtime):

@@ -73,10 +73,13 @@ async def test_billing_preview_is_an_invoice_summary_and_changes_nothing(mcp_cli
     )
     more = invoice.get("more_lines", {"lines": 0, "entries": 0})
     assert sum(line["entries"] for line in invoice["lines"]) + more["entries"] == len(expected)
-    keys = {(e.projects_id, e.users_id) for e in expected}
-    assert {(line["project_id"], line["user_id"]) for line in invoice["lines"]} <= keys
-    assert len(invoice["lines"]) + more["lines"] == len(keys)
-    assert len(invoice["lines"]) == min(len(keys), 5), "the largest lines are shown, the rest summed up"
+    keys = {(e.projects_id, e.users_id) for e in expected if e.type == 1}
+    items = {(e.projects_id, e.lumpsum_services_id or -e.services_id) for e in expected if e.type != 1}
+    time_lines = [line for line in invoice["lines"] if line["kind"] == "time"]
+    assert {(line["project_id"], line["user_id"]) for line in time_lines} <= keys
+    assert len(invoice["lines"]) + more["lines"] == len(keys) + len(items)
+    assert len(time_lines) == min(len(keys), 5), "the largest time lines are shown, the rest summed up"
+    assert len(invoice["lines"]) - len(time_lines) == min(len(items), 5), "lump sums are always their own lines"
     assert result["preview"]["running_left_out"] == [e.id for e in running]
     assert any("running timer" in w for w in result["warnings"])
     bulk = [e for e in expected if e.time_since < running[0].time_since]
@@ -345,7 +348,9 @@ async def test_a_stale_rate_preview_is_refused(mcp_client, fake_app):
 @pytest.mark.parametrize(
     ("arguments", "needle"),
     [
-        ({"hourly_rate": -5, "project": "Phoenix"}, "0 or more"),
+        ({"hourly_rate": -5, "project": "Phoenix"}, "'hourly_rate' must be a number from 0 to 99999999.99 (got -5)"),
+        ({"hourly_rate": "Infinity", "project": "Phoenix"}, "'hourly_rate' must be a number from 0"),
+        ({"hourly_rate": 95.555, "project": "Phoenix"}, "'hourly_rate' must have at most 2 decimals (got 95.555)"),
         ({"hourly_rate": 90}, "at least one of customer"),
         ({"hourly_rate": 90, "customer": "Client XYZ", "project": "Phoenix"}, "EitherCustomersOrProjects"),
         ({"hourly_rate": 130, "project": "Phoenix"}, "already 130.00"),

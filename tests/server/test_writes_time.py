@@ -115,7 +115,12 @@ async def test_an_overlap_with_the_users_entries_is_refused_unless_allowed(mcp_c
     ("arguments", "message"),
     [
         ({"duration": "0h"}, "not positive"),
-        ({"duration": -1}, "not positive"),
+        ({"duration": -1}, "a number above 0 and at most 24 (got -1)"),
+        ({"duration": 30}, "a number above 0 and at most 24 (got 30)"),
+        ({"duration": "inf"}, "not a finite number of hours"),
+        ({"duration": "1e400"}, "not a finite number of hours"),
+        ({"duration": "1h", "date": "9999-12-31"}, "outside the years Clockodo accepts"),
+        ({"start": "0001-01-01T09:00", "end": "0001-01-01T10:00"}, "outside the years Clockodo accepts"),
         ({"duration": "25h"}, "longer than 24 hours"),
         ({"start": "11:00", "end": "10:00"}, "end lies before the start"),
         ({"duration": "soon"}, "not understood"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -36,12 +35,21 @@ from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import ConfirmArg, NameArg, ToolContext, tool_context
+from clockodo_mcp.server.tools.common import (
+    AmountArg,
+    ConfirmArg,
+    DayArg,
+    IdArg,
+    NameArg,
+    NameValue,
+    SearchText,
+    ToolContext,
+    tool_context,
+)
 from clockodo_mcp.server.undo import register_undo
 
 # Clockodo's budget-notification thresholds (percent of the budget).
 THRESHOLDS = (*range(10, 151, 10), 200, 250, 300)
-MAX_BUDGET = 99_999_999.99
 STATUS_RULES = (
     "Clockodo's status rules: a pending request (0) can be approved (1), declined (2) or withdrawn by its owner (4); "
     "an approval (1) can only be cancelled (3); declined and cancelled absences are final."
@@ -108,8 +116,8 @@ async def _project_usage(tc: ToolContext, project: Project) -> Usage:
 
 @tool(title="Set a project budget", toolset="projects", read_only=False, destructive=True, idempotent=True)
 async def set_project_budget(
-    project: Annotated[str | int, Field(description="Project name (fuzzy) or id; ambiguous names are refused.")],
-    amount: Annotated[float, Field(description="The budget: hours or money (in the account currency), above 0.")],
+    project: Annotated[NameValue, Field(description="Project name (fuzzy) or id; ambiguous names are refused.")],
+    amount: Annotated[AmountArg, Field(description="The budget: hours or money (in the account currency), above 0.")],
     unit: Annotated[Literal["hours", "money"], Field(description="hours or money.")],
     ctx: Context[Any, Any],
     hard: Annotated[
@@ -117,7 +125,7 @@ async def set_project_budget(
         Field(description="true: a hard (fixed-price) budget; false: a soft target. Default: keep the current one."),
     ] = None,
     notification_thresholds: Annotated[
-        list[int] | None,
+        Annotated[list[int], Field(max_length=len(THRESHOLDS))] | None,
         Field(description="Percentages Clockodo notifies at: 10, 20, … 150, 200, 250, 300. Default: keep current."),
     ] = None,
     confirm_token: ConfirmArg = None,
@@ -126,12 +134,6 @@ async def set_project_budget(
 
     E.g. "raise the Phoenix budget to 120 hours" → set_project_budget(project="Phoenix", amount=120, unit="hours").
     """
-    if not math.isfinite(amount) or amount <= 0:
-        raise ToolError(
-            f"amount must be above 0 (got {amount}). Nothing was changed. To remove a budget, use Clockodo."
-        )
-    if amount > MAX_BUDGET:
-        raise ToolError(f"amount must be at most {MAX_BUDGET:,.2f}. Nothing was changed.")
     unknown = [t for t in notification_thresholds or [] if t not in THRESHOLDS]
     if unknown:
         raise ToolError(
@@ -361,14 +363,12 @@ def _quota(absence: Absence, quotas: Sequence[Any], approved: Sequence[Absence],
 async def decide_absence(
     decision: Annotated[Literal["approve", "decline"], Field(description="approve or decline the request.")],
     ctx: Context[Any, Any],
-    absence_id: Annotated[int | None, Field(ge=1, description="The absence id (from absence_queue).")] = None,
+    absence_id: Annotated[IdArg | None, Field(description="The absence id (from absence_queue).")] = None,
     user: NameArg = None,
     date: Annotated[
-        dt.date | None, Field(description="With user instead of absence_id: a day (YYYY-MM-DD) the request covers.")
+        DayArg | None, Field(description="With user instead of absence_id: a day (YYYY-MM-DD) the request covers.")
     ] = None,
-    note: Annotated[
-        str | None, Field(max_length=200, description="Optional remark, appended to the absence's note.")
-    ] = None,
+    note: Annotated[SearchText | None, Field(description="Optional remark, appended to the absence's note.")] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
     """Approve or decline a pending absence request (by absence_id, or user + a date it covers).

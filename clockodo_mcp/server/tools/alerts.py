@@ -110,7 +110,9 @@ async def budget_alerts(tc: ToolContext, threshold_pct: float, burn_window_days:
 async def utilization_alerts(tc: ToolContext, period: Period, below_pct: float) -> list[AlertOut]:
     """Employees with a target whose billable utilization is below the threshold (critical below half of it)."""
     today = local_today(tc.runtime.now(), tc.account.timezone)
-    report = await load_utilization(tc.runtime.client, tc.master, period, today)
+    report = await load_utilization(
+        tc.runtime.client, tc.master, period, today, timers=tc.timer_source(), now=tc.runtime.now()
+    )
     alerts = []
     for uid, row in report.users.items():
         if row.utilization is None:
@@ -144,7 +146,9 @@ async def unbilled_alerts(tc: ToolContext, older_than_days: int) -> list[AlertOu
         tz=tc.account.timezone,
         label=f"older than {older_than_days} days",
     )
-    report = await hours_report(tc.runtime.client, tc.master, period, ["project"], "unbilled", Scope())
+    report = await hours_report(
+        tc.runtime.client, tc.master, period, ["project"], "unbilled", Scope(), tc.timer_source(), tc.runtime.now()
+    )
     alerts = []
     for row in report.rows:
         if row.bucket.seconds <= 0 and row.bucket.value <= 0:
@@ -313,7 +317,9 @@ async def alerts(
     timer_longer_than_hours: Annotated[
         float, Field(gt=0, le=1000, description="Timers running longer than this many hours.")
     ] = 10.0,
-    kinds: Annotated[list[AlertKind] | None, Field(description="Only these checks (default all).")] = None,
+    kinds: Annotated[
+        Annotated[list[AlertKind], Field(max_length=10)] | None, Field(description="Only these checks (default all).")
+    ] = None,
     min_severity: Annotated[Severity, Field(description="Leave out alerts below this severity.")] = "info",
     per_kind: Annotated[
         int, Field(ge=1, le=1000, description="Alerts listed one by one per kind and severity; the rest are summed up.")

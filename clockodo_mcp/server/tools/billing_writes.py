@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,20 +28,31 @@ from clockodo_mcp.domain.invoice import (
     FORBIDDEN_TRANSITIONS,
     NATURAL_PREDECESSOR,
     BillingState,
+    InvoiceLine,
     InvoiceSummary,
     entry_seconds,
     invoice_summary,
 )
 from clockodo_mcp.domain.periods import DateRange
+from clockodo_mcp.domain.running import completed, is_running
+from clockodo_mcp.domain.values import Valuation
 from clockodo_mcp.server.calls import jsonable
 from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money, fmt_money, hours
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import ConfirmArg, NameArg, PeriodArg, ToolContext, tool_context
+from clockodo_mcp.server.tools.common import (
+    ConfirmArg,
+    MoneyArg,
+    NameArg,
+    PeriodArg,
+    ShortText,
+    ToolContext,
+    tool_context,
+)
+from clockodo_mcp.server.tools.reporting import running_out
 from clockodo_mcp.server.undo import register_undo
 
-MAX_RATE = 99_999_999.99
 PAGE_SIZE = 1000
 RATE_CRITERIA = ("customer_ids", "project_ids", "service_ids", "user_ids")
 _FILTER_KEYS = ("customers_id", "projects_id", "users_id", "services_id")
@@ -70,7 +80,7 @@ def _entry_filter(ids: Mapping[str, int | None], billable: int) -> EntryFilter:
 
 
 async def _select(client: ClockodoClient, since: datetime, until: datetime, entry_filter: EntryFilter) -> list[Entry]:
-    """Every matching entry, with revenue (hard budgets included) so the summary can be priced."""
+    """Every matching entry, with Clockodo's revenue (none yet for open hard budgets) so the summary is priced."""
     return [
         entry
         async for entry in client.entries.iter(
@@ -78,7 +88,6 @@ async def _select(client: ClockodoClient, since: datetime, until: datetime, entr
             until,
             filter=entry_filter,
             enhanced_list=True,
-            calc_also_revenues_for_projects_with_hard_budget=True,
             items_per_page=PAGE_SIZE,
         )
     ]
@@ -88,45 +97,102 @@ def _prices(tc: ToolContext) -> dict[int, float]:
     return {sid: float(s.price) for sid, s in tc.master.lump_sum_services.items()}
 
 
-MAX_INVOICE_LINES = 5  # the largest lines by value; `more_lines` sums up the rest (answers stay bounded)
+MAX_INVOICE_LINES = 5  # lump-sum lines and the largest time lines; `more_lines` sums up the rest (bounded)
+MAX_INVOICE_PROJECTS = 10  # per-project subtotals of the largest projects; `more_projects` counts the rest
+
+
+def _summarize(entries: Sequence[Entry], tc: ToolContext) -> InvoiceSummary:
+    return invoice_summary(entries, _prices(tc), Valuation.of(tc.master.projects))
+
+
+def _line_out(line: InvoiceLine, tc: ToolContext) -> dict[str, Any]:
+    master = tc.master
+    out: dict[str, Any] = {
+        "kind": line.kind,
+        "customer": master.customer_name(line.customer_id),
+        "project": master.project_name(line.project_id),
+        "project_id": line.project_id,
+        "user": master.user_name(line.user_id) if line.user_id is not None else "(several)",
+        "user_id": line.user_id,
+        "hours": hours(line.seconds),
+        "rate": _money(line.rate, tc) if line.rate is not None else None,
+        "value": _money(line.value, tc) if line.value is not None else None,
+        "entries": line.entries,
+    }
+    if line.kind == "lump_sum":
+        if line.lumpsum_service_id is not None:
+            item = master.lump_sum_services.get(line.lumpsum_service_id)
+            out["item"] = item.name if item is not None else f"lump-sum service {line.lumpsum_service_id}"
+        else:
+            out["item"] = f"lump sum ({master.service_name(line.service_id)})"
+        out["quantity"] = line.quantity
+        out["unit_price"] = _money(line.unit_price, tc) if line.unit_price is not None else None
+    return out
+
+
+def _budget_of(tc: ToolContext, project_id: int | None) -> dict[str, Any] | None:
+    """The open hard budget of a project (its work has no value until completion), else None."""
+    project = tc.master.projects.get(project_id or 0)
+    if project is None or project.budget is None or not Valuation.of({project.id: project}).withheld(project.id):
+        return None
+    amount = project.budget.amount
+    if project.budget.monetary:
+        return {"hard": True, "unit": "money", "amount": _money(amount, tc) if amount is not None else None}
+    return {"hard": True, "unit": "hours", "amount": amount}
 
 
 def invoice_out(summary: InvoiceSummary, tc: ToolContext) -> dict[str, Any]:
-    """An invoice summary for the agent: the largest lines (project × employee), totals over all, entry count."""
+    """An invoice summary for the agent: time and lump-sum lines, per-project subtotals, totals, entry count."""
     master = tc.master
-    largest = set(sorted(summary.lines, key=lambda line: -line.value)[:MAX_INVOICE_LINES])
-    hidden = [line for line in summary.lines if line not in largest]
-    lines = [
+    projects = [
         {
-            "customer": master.customer_name(line.customer_id),
-            "project": master.project_name(line.project_id),
-            "project_id": line.project_id,
-            "user": master.user_name(line.user_id),
-            "user_id": line.user_id,
-            "hours": hours(line.seconds),
-            "rate": _money(line.rate, tc) if line.rate is not None else None,
-            "value": _money(line.value, tc),
-            "entries": line.entries,
+            "customer": master.customer_name(p.customer_id),
+            "project": master.project_name(p.project_id),
+            "project_id": p.project_id,
+            "hours": hours(p.seconds),
+            "time_value": _money(p.time_value, tc),
+            "lump_sums": _money(p.lump_sum_value, tc),
+            "value": _money(p.value, tc),
+            "entries": p.entries,
+            "hours_without_value": hours(p.withheld_seconds),
+            "open_hard_budget": _budget_of(tc, p.project_id),
         }
-        for line in summary.lines
-        if line in largest
+        for p in sorted(summary.projects, key=lambda p: -p.value)[:MAX_INVOICE_PROJECTS]
     ]
-    tz = tc.account.timezone
+    # Lump sums are always their own lines (few, and an invoice must show them); time lines are the largest few.
+    lump_sums = [line for line in summary.lines if line.kind == "lump_sum"][:MAX_INVOICE_LINES]
+    time_lines = [line for line in summary.lines if line.kind != "lump_sum"]
+    largest = lump_sums + sorted(time_lines, key=lambda line: -(line.value or 0))[:MAX_INVOICE_LINES]
+    hidden = [line for line in summary.lines if line not in largest]
     more = {
         "lines": len(hidden),
         "entries": sum(line.entries for line in hidden),
         "hours": hours(sum(line.seconds for line in hidden)),
-        "value": _money(sum(line.value for line in hidden), tc),
+        "value": _money(sum(line.value or 0 for line in hidden), tc),
     }
+    tz = tc.account.timezone
+    valued = summary.valued_seconds
+    note = (
+        "Values are Clockodo's revenue. Hours on projects with an open hard budget have no value until the project "
+        "is completed; they are listed with value null and their budget."
+        if summary.withheld_seconds
+        else None
+    )
     return {
-        "lines": lines,
+        "lines": [_line_out(line, tc) for line in largest],
         **({"more_lines": more} if hidden else {}),
+        "projects": projects,
+        **({"more_projects": len(summary.projects) - len(projects)} if len(summary.projects) > len(projects) else {}),
         "total_hours": hours(summary.seconds),
+        "time_value": _money(summary.time_value, tc),
+        "lump_sums": _money(summary.lump_sum_value, tc),
         "total_value": _money(summary.value, tc),
-        "blended_rate": _money(summary.value / summary.hours, tc) if summary.seconds else None,
+        "blended_rate": _money(summary.time_value / (valued / 3600), tc) if valued else None,
+        "hours_without_value": hours(summary.withheld_seconds),
         "entry_count": summary.entries,
         "first_day": summary.first.astimezone(tz).date().isoformat() if summary.first else None,
         "last_day": summary.last.astimezone(tz).date().isoformat() if summary.last else None,
+        "note": note,
     }
 
 
@@ -174,9 +240,9 @@ class Selection:
 
 def split_selection(entries: Sequence[Entry], since: datetime, until: datetime) -> Selection:
     """Finished entries before the first running one (mass edit), after it (one by one), and the running ones."""
-    running = tuple(e for e in entries if e.is_running)
+    running = tuple(e for e in entries if is_running(e))
     cut = max(since, min((e.time_since for e in running), default=until))
-    done = [e for e in entries if not e.is_running]
+    done = completed(entries)
     return Selection(
         since=since,
         cut=cut,
@@ -231,7 +297,7 @@ async def _billing_read_back(
         "entries": len(now_in_state),
         "verified": not missing,
         "not_changed_ids": missing[:50],
-        "invoice": invoice_out(invoice_summary(now_in_state, _prices(tc)), tc),
+        "invoice": invoice_out(_summarize(now_in_state, tc), tc),
     }
 
 
@@ -331,7 +397,7 @@ async def set_billing_state(
                 filter=_entry_filter(ids, from_code),
             )
             affected = step.affected_entries  # its confirm_key is dropped here: apply asks for a fresh one
-        summary = invoice_summary(selection.done, _prices(tc))
+        summary = _summarize(selection.done, tc)
         invoice = invoice_out(summary, tc)
         warnings = _running_note(selection, tc)
         if affected is not None and affected != len(selection.bulk):
@@ -347,6 +413,7 @@ async def set_billing_state(
             "clockodo_affected_entries": affected,
             "changed_one_by_one": len(selection.tail),
             "running_left_out": [e.id for e in selection.running],
+            "running": running_out(tc, selection.running).model_dump(mode="json"),
         }
         target = {
             "ids": sorted(e.id for e in selection.done),
@@ -355,6 +422,11 @@ async def set_billing_state(
             "affected": affected,
         }
         value = fmt_money(Money.of(summary.value, tc.currency))
+        if summary.withheld_seconds:
+            value += (
+                f"; {hours(summary.withheld_seconds):g} h of them on open hard budgets, valued by Clockodo only when "
+                "the project is completed"
+            )
 
         async def apply() -> Applied:
             await _change_billing(client, selection, ids, from_code, to_code)
@@ -411,7 +483,7 @@ async def undo_billing_state(tc: ToolContext, change: dict[str, Any]) -> Plan:
         tail=tuple(present[i] for i in sorted(tail_ids)),
         running=(),
     )
-    summary = invoice_summary(mine, _prices(tc))
+    summary = _summarize(mine, tc)
     invoice = invoice_out(summary, tc)
     from_label, to_label = BILLING_LABELS[from_code], BILLING_LABELS[to_code]
 
@@ -603,14 +675,14 @@ def _rule_ids(after: Mapping[str, Any]) -> list[int]:
 
 @tool(title="Set an hourly rate", toolset="billing", read_only=False, destructive=True, idempotent=True)
 async def set_hourly_rate(
-    hourly_rate: Annotated[float, Field(description="The rate per hour in the account currency (0 or more).")],
+    hourly_rate: Annotated[MoneyArg, Field(description="The rate per hour in the account currency (0 or more).")],
     ctx: Context[Any, Any],
     customer: NameArg = None,
     project: NameArg = None,
     service: NameArg = None,
     user: NameArg = None,
     rerate_period: Annotated[
-        str | DateRange | None,
+        ShortText | DateRange | None,
         Field(description="A period: also re-rate its unbilled entries matching the rule (billed ones never)."),
     ] = None,
     confirm_token: ConfirmArg = None,
@@ -620,12 +692,6 @@ async def set_hourly_rate(
     Existing entries keep their rate unless rerate_period is given (then that period's unbilled matching entries
     are re-rated). E.g. set_hourly_rate(hourly_rate=95, project="Phoenix", rerate_period="this_month").
     """
-    if not math.isfinite(hourly_rate) or hourly_rate < 0:
-        raise ToolError(
-            f"hourly_rate must be 0 or more (got {hourly_rate}). Nothing was changed. Give the rate per hour, e.g. 95."
-        )
-    if hourly_rate > MAX_RATE:
-        raise ToolError(f"hourly_rate must be at most {MAX_RATE:,.2f}. Nothing was changed.")
     if customer is None and project is None and service is None and user is None:
         raise ToolError(
             "Say whom the rate is for: at least one of customer, project, service or user. Nothing was changed. "

@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from clockodo_mcp.audit import find_change, iter_records_reversed
 from clockodo_mcp.audit.readers import is_write_outcome
@@ -19,7 +19,7 @@ from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Compact, ListOutput
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import ConfirmArg, OffsetArg, limit_field, page_of, tool_context
+from clockodo_mcp.server.tools.common import ConfirmArg, OffsetArg, limit_field, page_of, plain_text, tool_context
 from clockodo_mcp.server.undo import UNDO_HANDLERS
 
 NOTHING = "Nothing was changed."
@@ -37,7 +37,9 @@ def undone_by(path: Path, change_id: str) -> dict[str, Any] | None:
 @confirmable
 async def undo(
     change_id: Annotated[
-        str, Field(min_length=1, max_length=64, description="The change_id of an applied write (see list_changes).")
+        str,
+        AfterValidator(plain_text),
+        Field(min_length=1, max_length=64, description="The change_id of an applied write (see list_changes)."),
     ],
     ctx: Context[Any, Any],
     confirm_token: ConfirmArg = None,
@@ -146,7 +148,10 @@ def recent_changes(path: Path, tool_name: str | None) -> list[ChangeOut]:
 @tool(title="List recent changes", toolset="core", read_only=True, destructive=False, idempotent=True, open_world=False)
 async def list_changes(
     ctx: Context[Any, Any],
-    tool: Annotated[str | None, Field(max_length=64, description="Only changes made by this tool.")] = None,
+    tool: Annotated[
+        Annotated[str, AfterValidator(plain_text)] | None,
+        Field(max_length=64, description="Only changes by this tool."),
+    ] = None,
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 10,
 ) -> ChangesOut:

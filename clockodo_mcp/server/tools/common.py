@@ -3,27 +3,80 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from pydantic import AfterValidator, Field, StringConstraints
 
 from clockodo_mcp.domain.hours import Scope
 from clockodo_mcp.domain.masterdata import MasterData
-from clockodo_mcp.domain.periods import DateRange, Period, parse_period
+from clockodo_mcp.domain.periods import FIRST_DAY, LAST_DAY, DateRange, Period, parse_period
+from clockodo_mcp.domain.running import Timers, TimerSource, find_timers
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.models import Paging
 from clockodo_mcp.server.runtime import Account, Runtime
 
 # The forms of a period, of a name and of the two-step confirmation are explained once, in the server instructions
 # (server/app.py): repeating them in every field cost more than a thousand tokens of every tools/list.
+# -- argument types: every parameter is range-checked before a tool body sees it -------------------------------
+
+MAX_ID = 2**63 - 1  # Clockodo's ids are int64 (OpenAPI spec)
+MAX_MONEY = 99_999_999.99  # rates and budgets: what a DECIMAL(10,2) holds
+MAX_ENTRY_HOURS = 24  # Clockodo cuts an entry (and a timer) at 24 h
+
+
+def plain_text(value: str) -> str:
+    """Refuse what no name or text contains and what breaks the HTTP request or the log: NUL, lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it contains an unpaired surrogate)") from None
+    return value
+
+
+def cents(value: float) -> float:
+    """Money has at most two decimals."""
+    exponent = Decimal(repr(value)).as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        raise ValueError(f"must have at most 2 decimals (got {value!r})")
+    return value
+
+
+def clockodo_day(value: date) -> date:
+    """A day within the years Clockodo accepts."""
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(
+            f"must be a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()} (got {value.isoformat()})"
+        )
+    return value
+
+
+NameText = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(plain_text)]
+SearchText = Annotated[str, StringConstraints(max_length=200), AfterValidator(plain_text)]
+TextArg = Annotated[str, StringConstraints(max_length=1000), AfterValidator(plain_text)]  # Clockodo's text limit
+TokenText = Annotated[str, StringConstraints(max_length=1000)]
+IdArg = Annotated[int, Field(ge=1, le=MAX_ID)]
+MoneyArg = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False), AfterValidator(cents)]
+AmountArg = Annotated[float, Field(gt=0, le=MAX_MONEY, allow_inf_nan=False), AfterValidator(cents)]
+HoursArg = Annotated[float, Field(gt=0, le=MAX_ENTRY_HOURS, allow_inf_nan=False)]
+DayArg = Annotated[date, AfterValidator(clockodo_day)]
+ShortText = Annotated[str, StringConstraints(max_length=64)]  # periods, days, times, durations
+
 PeriodArg = Annotated[
-    str | DateRange, Field(description="E.g. this_month, last_30_days, '2026-11' (see instructions).")
+    ShortText | DateRange, Field(description="E.g. this_month, last_30_days, '2026-11' (see instructions).")
 ]
-NameArg = Annotated[str | int | None, Field()]  # a name or an id (see instructions)
-ConfirmArg = Annotated[str | None, Field(description="Omit to preview; then repeat the call with the preview's token.")]
+NameValue = NameText | IdArg
+NameArg = Annotated[NameValue | None, Field()]  # a name or an id (see instructions)
+ConfirmArg = Annotated[
+    TokenText | None, Field(description="Omit to preview; then repeat the call with the preview's token.")
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +86,25 @@ class ToolContext:
     runtime: Runtime
     account: Account
     master: MasterData
+    _timers: dict[str, Timers] = field(default_factory=dict, compare=False, repr=False)
+    _timers_lock: anyio.Lock = field(default_factory=anyio.Lock, compare=False, repr=False)
+
+    async def timers(self, scope: Scope | None = None) -> Timers:
+        """The running timers (what the caller may see, within `scope`), looked up once per call and scope."""
+        flt = scope.entry_filter("all") if scope is not None and scope != Scope() else None
+        key = flt.model_dump_json() if flt is not None else ""
+        async with self._timers_lock:
+            if key not in self._timers:
+                self._timers[key] = await find_timers(self.runtime.client, self.runtime.now(), scope=flt)
+            return self._timers[key]
+
+    def timer_source(self, scope: Scope | None = None) -> TimerSource:
+        """`timers` for one scope, as the domain's reports take it."""
+
+        async def source() -> Timers:
+            return await self.timers(scope)
+
+        return source
 
     @property
     def currency(self) -> str:
@@ -121,8 +193,8 @@ def page_of(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], Pagin
 
 
 WORKER_NOTE = (
-    "Signed in as a worker: Clockodo shows a worker only their own entries and absences and no money, so these "
-    "figures cover your own data only. Ask an owner for the company-wide view."
+    "Signed in as a worker: these figures cover your own entries and absences only, and Clockodo hides rates and "
+    "money from workers, so values read 0.00. Ask an owner for the company-wide view."
 )
 
 

@@ -39,6 +39,7 @@ from clockodo_mcp.server.tools.common import (
     visibility_note,
     with_note,
 )
+from clockodo_mcp.server.tools.reporting import RunningOut, Visibility, describe_running, running_out, visibility_of
 
 StatusName = Literal["pending", "enquired", "approved", "declined", "approval_cancelled", "request_cancelled"]
 TypeName = Literal[
@@ -228,9 +229,13 @@ async def list_absences(
     user: NameArg = None,
     team: NameArg = None,
     status: Annotated[
-        list[StatusName] | None, Field(description="Only these statuses (pending = enquired, approved, …).")
+        Annotated[list[StatusName], Field(max_length=20)] | None,
+        Field(description="Only these statuses (pending = enquired, approved, …)."),
     ] = None,
-    type: Annotated[list[TypeName] | None, Field(description="Only these types.")] = None,
+    type: Annotated[
+        Annotated[list[TypeName], Field(max_length=20)] | None,
+        Field(description="Only these types, e.g. ['regular_holiday']."),
+    ] = None,
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(80)] = 8,
 ) -> AbsencesOut:
@@ -302,7 +307,7 @@ class UtilizationRow(Compact):
 
     id: int | None = Field(description="users_id or teams_id (null for people without a team).")
     name: str
-    worked_hours: float = Field(description="All time entries.")
+    worked_hours: float = Field(description="All completed time entries (running timers are shown apart).")
     billable_hours: float = Field(description="Billable time (unbilled or billed).")
     target_hours: float = Field(description="Clockodo's target hours minus public holidays and absences.")
     planned_hours: float = Field(description="Target hours before public holidays and absences.")
@@ -341,6 +346,8 @@ class UtilizationOut(ListOutput):
     total: UtilizationRow
     teams: list[UtilizationRow] = Field(description="Team rows: sums over members, then divided.")
     users: list[UtilizationRow]
+    running: RunningOut = Field(description="Running timers in the period: not in worked or billable hours.")
+    visibility: Visibility
     note: str | None = None
 
 
@@ -363,7 +370,14 @@ async def utilization(
     scope = tc.scope(user=user, team=team)
     today = local_today(tc.runtime.now(), tc.account.timezone)
     report = await load_utilization(
-        tc.runtime.client, tc.master, resolved, today, user_id=scope.user_id, team_id=scope.team_id
+        tc.runtime.client,
+        tc.master,
+        resolved,
+        today,
+        user_id=scope.user_id,
+        team_id=scope.team_id,
+        timers=tc.timer_source(scope),
+        now=tc.runtime.now(),
     )
     user_rows = [utilization_row(uid, tc.master.user_name(uid), u) for uid, u in report.users.items()]
     user_rows.sort(key=lambda r: (r.utilization_pct if r.utilization_pct is not None else float("inf"), r.name))
@@ -385,10 +399,14 @@ async def utilization(
         + f"Overall {fmt(total).removeprefix('total ')}, {len(user_rows)} employee(s), lowest first."
         + paging.sentence()
     )
-    note = visibility_note(tc)
+    running = running_out(tc, report.running)
+    visibility = visibility_of(tc)
+    note = " ".join(n for n in (running.note, visibility.note) if n) or None
     return UtilizationOut(
-        summary=with_note(summary, note),
+        summary=with_note(summary + describe_running(tc, running), visibility.note),
         note=note,
+        running=running,
+        visibility=visibility,
         period=PeriodOut.of(resolved),
         target_until=report.target_until,
         total=total,

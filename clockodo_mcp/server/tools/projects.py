@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
-from clockodo_mcp.clockodo import Project
+from clockodo_mcp.clockodo import Entry, Project
 from clockodo_mcp.domain.budgets import (
     DEFAULT_BURN_WINDOW_DAYS,
     DEFAULT_RISK_PCT,
@@ -33,6 +33,7 @@ from clockodo_mcp.server.tools.common import (
     visibility_note,
     with_note,
 )
+from clockodo_mcp.server.tools.reporting import RunningOut, Visibility, describe_running, running_out, visibility_of
 
 
 def pct(value: float | None) -> float | None:
@@ -50,8 +51,13 @@ class BudgetOut(Compact):
     )
     amount_hours: float | None = None
     amount_money: Money | None = None
-    used_hours: float = Field(description="Hours booked on the project over its life (always filled).")
-    used_money: Money = Field(description="Value of the work booked (rate × hours + lump sums, always filled).")
+    used_hours: float = Field(
+        description="Completed hours booked on the project over its life (always filled; running timers not counted)."
+    )
+    used_money: Money = Field(
+        description="Work booked at the entries' rates plus lump sums, open hard budgets included: what uses the "
+        "budget up (always filled)."
+    )
     remaining_hours: float | None = None
     remaining_money: Money | None = None
     pct_used: float | None = Field(description="Used ÷ amount × 100 in the budget's unit.")
@@ -161,7 +167,9 @@ async def list_projects(
     now = tc.runtime.now()
     today = local_today(now, tc.account.timezone)
     usage = (
-        await load_budget_usage(tc.runtime.client, shown, now=now, tz=tc.account.timezone, with_window=False)
+        await load_budget_usage(
+            tc.runtime.client, shown, now=now, tz=tc.account.timezone, with_window=False, timers=tc.timer_source()
+        )
         if shown
         else None
     )
@@ -236,6 +244,8 @@ class BudgetStatusOut(ListOutput):
     at_risk_projects: int = Field(description="Of all budgeted projects considered, how many are at risk.")
     exhausted_projects: int
     projects: list[BudgetStatusRow]
+    running: RunningOut = Field(description="Running timers on these projects: not in any used or burn figure.")
+    visibility: Visibility
     note: str | None = None
 
 
@@ -264,17 +274,28 @@ async def assess_budgets(
     *,
     burn_window_days: int,
     risk_pct: float,
+    left_out: list[Entry] | None = None,
 ) -> tuple[list[tuple[Project, BudgetStatus, Usage]], date]:
-    """Budget status of the given projects (two entry-group requests however many projects)."""
+    """Budget status of the given projects (two entry-group requests however many projects).
+
+    Usage is completed work only; the running timers on the projects are appended to `left_out` when given.
+    """
     now = tc.runtime.now()
     today = local_today(now, tc.account.timezone)
     budgeted = [p for p in projects if has_budget(p)]
     if not budgeted:
         return [], today
     usage = await load_budget_usage(
-        tc.runtime.client, budgeted, now=now, tz=tc.account.timezone, window_days=burn_window_days
+        tc.runtime.client,
+        budgeted,
+        now=now,
+        tz=tc.account.timezone,
+        window_days=burn_window_days,
+        timers=tc.timer_source(),
     )
     by_id = {p.id: p for p in budgeted}
+    if left_out is not None:
+        left_out.extend(e for e in usage.running if e.projects_id in by_id)
     statuses = budget_statuses(budgeted, usage, today=today, risk_pct=risk_pct)
     return [(by_id[s.project_id], s, usage.lifetime.get(s.project_id, Usage())) for s in statuses], today
 
@@ -315,7 +336,10 @@ async def budget_status(
             f"Project {tc.master.project_name(project_id)} (id {project_id}) has no budget. Use list_projects to see "
             "which projects have one."
         )
-    assessed, today = await assess_budgets(tc, candidates, burn_window_days=burn_window_days, risk_pct=risk_pct)
+    left_out: list[Entry] = []
+    assessed, today = await assess_budgets(
+        tc, candidates, burn_window_days=burn_window_days, risk_pct=risk_pct, left_out=left_out
+    )
     at_risk = sum(1 for _, s, _ in assessed if s.at_risk)
     exhausted = sum(1 for _, s, _ in assessed if s.exhausted)
     selected = [a for a in assessed if a[1].at_risk] if at_risk_only else assessed
@@ -331,10 +355,13 @@ async def budget_status(
         f"(risk from {risk_pct:g}% used or a forecast within 30 days / before the deadline; burn over the last "
         f"{burn_window_days} days)" + (f". {lead}." if lead else ".") + paging.sentence()
     )
-    note = visibility_note(tc)
+    running = running_out(tc, left_out)
+    visibility = visibility_of(tc)
     return BudgetStatusOut(
-        summary=with_note(summary, note),
-        note=note,
+        summary=with_note(summary + describe_running(tc, running), visibility.note),
+        note=" ".join(n for n in (running.note, visibility.note) if n) or None,
+        running=running,
+        visibility=visibility,
         as_of=today,
         burn_window_days=burn_window_days,
         risk_pct=risk_pct,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from mcp.server.mcpserver import Context
@@ -17,8 +17,11 @@ from clockodo_mcp.server.models import Compact, ListOutput, Money, Paging, Perio
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
     NameArg,
+    NameText,
+    NameValue,
     OffsetArg,
     PeriodArg,
+    SearchText,
     ToolContext,
     limit_field,
     page_of,
@@ -50,10 +53,10 @@ class LookupOut(ListOutput):
 
 @tool(title="Look up names", toolset="core", read_only=True, destructive=False, idempotent=True)
 async def lookup(
-    query: Annotated[str, Field(min_length=1, max_length=200, description="A name or part of one, e.g. 'phoenix'.")],
+    query: Annotated[NameText, Field(description="A name or part of one, e.g. 'phoenix'.")],
     ctx: Context[Any, Any],
     kinds: Annotated[
-        list[Literal["customer", "project", "service", "user", "team"]] | None,
+        Annotated[list[Literal["customer", "project", "service", "user", "team"]], Field(max_length=5)] | None,
         Field(description="Restrict to these kinds; default all."),
     ] = None,
     offset: OffsetArg = 0,
@@ -223,7 +226,7 @@ async def list_entries(
     billing: Annotated[
         BillingFilter, Field(description="unbilled, billed, not_billable, billable_any or all.")
     ] = "all",
-    text: Annotated[str | None, Field(max_length=200, description="Only entries whose text contains this.")] = None,
+    text: Annotated[SearchText | None, Field(description="Only entries whose text contains this.")] = None,
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(80)] = 10,
 ) -> EntriesOut:
@@ -355,24 +358,16 @@ def _timer(entry: Entry, tc: ToolContext, now: datetime) -> TimerOut:
     )
 
 
-async def running_entries(tc: ToolContext, lookback_days: int = 14) -> list[Entry]:
-    """Everyone's running entries (Clockodo has no such filter: scan the recent window; a timer caps at 24 h…
-
-    …but a forgotten one is only truncated when stopped, so look back `lookback_days`)."""
-    now = tc.runtime.now()
-    since = now - timedelta(days=lookback_days)
-    return [
-        e
-        async for e in tc.runtime.client.entries.iter(since, now + timedelta(minutes=1))
-        if e.time_until is None and e.type == EntryType.TIME
-    ]
+async def running_entries(tc: ToolContext) -> list[Entry]:
+    """Everyone's running entries, from the shared lookup of domain/running.py (a few requests, not a scan)."""
+    return list((await tc.timers()).entries)
 
 
 @tool(title="Show running timers", toolset="time", read_only=True, destructive=False, idempotent=True)
 async def get_timer(
     ctx: Context[Any, Any],
     user: Annotated[
-        str | int | None,
+        NameValue | None,
         Field(description="Omit for your own timer; a name or id; or 'everyone'."),
     ] = None,
     offset: OffsetArg = 0,

@@ -29,6 +29,17 @@ from clockodo_mcp.server.tools.common import (
     limit_field,
     page_of,
     tool_context,
+    with_note,
+)
+from clockodo_mcp.server.tools.reporting import (
+    HardBudgetsOut,
+    RunningOut,
+    Visibility,
+    describe_hard_budgets,
+    describe_running,
+    hard_budgets_out,
+    running_out,
+    visibility_of,
 )
 
 
@@ -37,10 +48,13 @@ class HoursGroup(BaseModel):
 
     key: dict[str, str] = Field(description="The group's label per dimension, e.g. {'project': 'Phoenix'}.")
     ids: dict[str, int | None] = Field(description="Clockodo ids per dimension (null for dates), for follow-up calls.")
-    hours: float
-    value: Money
-    blended_rate: Money | None = Field(description="value ÷ hours; null when there are no hours.")
+    hours: float = Field(description="Completed hours (running timers are not in any group).")
+    value: Money = Field(description="Clockodo's revenue: time at the entries' rates plus lump sums.")
+    blended_rate: Money | None = Field(description="value ÷ the hours that carry a value; null when there are none.")
     hours_by_billing: dict[str, float] = Field(description="Hours split into unbilled / billed / not_billable.")
+    hard_budget_hours: float = Field(
+        description="Of `hours`, those on projects with an open hard budget: no value until the project is completed."
+    )
 
 
 class HoursReportOut(ListOutput):
@@ -50,16 +64,33 @@ class HoursReportOut(ListOutput):
     period: PeriodOut
     group_by: list[str]
     billing: str
-    total_hours: float = Field(description="All matching hours, not only the groups shown.")
-    total_value: Money
+    total_hours: float = Field(description="All matching completed hours, not only the groups shown.")
+    total_value: Money = Field(description="Clockodo's revenue of them (see note).")
     blended_rate: Money | None
-    entry_count: int | None = Field(description="Matching entries; null where Clockodo cannot count them cheaply.")
+    entry_count: int | None = Field(
+        description="Matching completed entries; null where Clockodo cannot count them cheaply."
+    )
     groups: list[HoursGroup]
+    running: RunningOut = Field(description="Running timers in the period and filters: in no group or total.")
+    hard_budgets: HardBudgetsOut = Field(description="Hours on open hard budgets, listed apart with the budget.")
+    visibility: Visibility
     note: str | None = None
 
 
+VALUE_NOTE = (
+    "Values are Clockodo's revenue (time at the entries' rates plus lump sums; a completed hard budget's revenue "
+    "× its revenue factor). Hours on open hard budgets carry no value until the project is completed."
+)
+
+
 def _money_rate(bucket: Bucket, currency: str) -> Money | None:
-    return Money.of(bucket.value / (bucket.seconds / 3600), currency) if bucket.seconds else None
+    valued = bucket.valued_seconds
+    return Money.of(bucket.value / (valued / 3600), currency) if valued else None
+
+
+def _notes(*parts: str | None) -> str | None:
+    kept = [p for p in parts if p]
+    return " ".join(kept) if kept else None
 
 
 @tool(title="Report hours and value", toolset="billing", read_only=True, destructive=False, idempotent=True)
@@ -97,14 +128,23 @@ async def report_hours(
     tc = await tool_context(ctx)
     resolved = tc.period(period)
     scope = tc.scope(customer=customer, project=project, user=user, team=team, service=service)
-    async with anyio.create_task_group() as group:  # the two Clockodo requests run concurrently
+    async with anyio.create_task_group() as group:  # the Clockodo requests run concurrently
         counted: list[int | None] = []
 
         async def count_entries() -> None:
             counted.append(await _entry_count(tc, resolved, billing, scope))
 
         group.start_soon(count_entries)
-        report = await hours_report(tc.runtime.client, tc.master, resolved, group_by, billing, scope)
+        report = await hours_report(
+            tc.runtime.client,
+            tc.master,
+            resolved,
+            group_by,
+            billing,
+            scope,
+            tc.timer_source(scope),
+            tc.runtime.now(),
+        )
     shown, paging = page_of(report.rows, offset, limit)
     currency = tc.currency
     groups = [
@@ -115,20 +155,32 @@ async def report_hours(
             value=Money.of(row.bucket.value, currency),
             blended_rate=_money_rate(row.bucket, currency),
             hours_by_billing={k: hours(v) for k, v in sorted(row.bucket.by_billing.items())},
+            hard_budget_hours=hours(row.bucket.withheld_seconds),
         )
         for row in shown
     ]
     count = counted[0]
+    if count is not None:
+        count = max(0, count - len(report.running))  # the listing counts running timers; they are not finished
     total_value = Money.of(report.total.value, currency)
-    lead = ", ".join(f"{' / '.join(g.key.values())}: {g.hours:g} h, {fmt_money(g.value)}" for g in groups[:3])
+    running = running_out(tc, report.running)
+    hard = hard_budgets_out(tc, report.open_hard)
+    visibility = visibility_of(tc)
+    worth = f"worth {fmt_money(total_value)} " if visibility.money_visible else ""
+    lead = ", ".join(
+        f"{' / '.join(g.key.values())}: {g.hours:g} h" + (f", {fmt_money(g.value)}" if visibility.money_visible else "")
+        for g in groups[:3]
+    )
     summary = (
-        f"{hours(report.total.seconds):g} h worth {fmt_money(total_value)} ({billing}) in {resolved.describe()}"
+        f"{hours(report.total.seconds):g} h {worth}({billing}) in {resolved.describe()}"
         f"{tc.describe_scope(scope)}, in {report.total_groups} group(s) by {' and '.join(group_by)}"
         + (f". Top: {lead}." if lead else ".")
         + paging.sentence()
+        + describe_hard_budgets(hard)
+        + describe_running(tc, running)
     )
     return HoursReportOut(
-        summary=summary,
+        summary=with_note(summary, visibility.note),
         period=PeriodOut.of(resolved),
         group_by=list(group_by),
         billing=billing,
@@ -138,7 +190,10 @@ async def report_hours(
         entry_count=count,
         groups=groups,
         paging=paging,
-        note="Value is hourly rate × hours for every project, including hard-budget ones not yet completed.",
+        running=running,
+        hard_budgets=hard,
+        visibility=visibility,
+        note=_notes(VALUE_NOTE, running.note, visibility.note),
     ).audited_as("ok", count=len(groups))
 
 
@@ -181,8 +236,12 @@ class AgingOut(ListOutput):
     lookback_days: int
     rows: list[AgingRowOut]
     totals: dict[str, AgingBucketOut]
-    total_hours: float
-    total_value: Money
+    total_hours: float = Field(description="Completed unbilled hours (running timers are shown apart).")
+    total_value: Money = Field(description="Clockodo's revenue of them; open hard budgets add none (see note).")
+    running: RunningOut = Field(description="Running unbilled timers: in no bucket or total.")
+    hard_budgets: HardBudgetsOut = Field(description="Unbilled hours on open hard budgets, listed apart.")
+    visibility: Visibility
+    note: str | None = None
 
 
 @tool(title="Unbilled hours by age", toolset="billing", read_only=True, destructive=False, idempotent=True)
@@ -204,17 +263,17 @@ async def unbilled_aging(
     tc = await tool_context(ctx)
     resolved = tc.period(f"last_{lookback_days}_days")
     scope = tc.scope(customer=customer, project=project)
-    rows = await unbilled_by_age(tc.runtime.client, tc.master, resolved.end, per, scope, resolved)
+    report = await unbilled_by_age(
+        tc.runtime.client, tc.master, resolved.end, per, scope, resolved, tc.timer_source(scope), tc.runtime.now()
+    )
     currency = tc.currency
     totals = {name: Bucket() for name, _, _ in AGE_BUCKETS}
     grand = Bucket()
     out_rows = []
-    for row in rows:
+    for row in report.rows:
         for name, bucket in row.buckets.items():
-            totals[name].seconds += bucket.seconds
-            totals[name].value += bucket.value
-        grand.seconds += row.total.seconds
-        grand.value += row.total.value
+            totals[name].absorb(bucket)
+        grand.absorb(row.total)
         out_rows.append(
             AgingRowOut(
                 id=row.id,
@@ -233,12 +292,22 @@ async def unbilled_aging(
     }
     old = totals_out["over_90"]
     shown, paging = page_of(out_rows, offset, limit)
-    summary = (
-        f"{hours(grand.seconds):g} h unbilled worth {fmt_money(Money.of(grand.value, currency))} across "
-        f"{len(out_rows)} {per}(s); {old.hours:g} h ({fmt_money(old.value)}) are over 90 days old." + paging.sentence()
-    )
+    running = running_out(tc, report.running)
+    hard = hard_budgets_out(tc, report.open_hard)
+    visibility = visibility_of(tc)
+    if visibility.money_visible:
+        summary = (
+            f"{hours(grand.seconds):g} h unbilled worth {fmt_money(Money.of(grand.value, currency))} across "
+            f"{len(out_rows)} {per}(s); {old.hours:g} h ({fmt_money(old.value)}) are over 90 days old."
+        )
+    else:
+        summary = (
+            f"{hours(grand.seconds):g} h unbilled across {len(out_rows)} {per}(s); {old.hours:g} h are over 90 days "
+            "old."
+        )
+    summary += paging.sentence() + describe_hard_budgets(hard) + describe_running(tc, running)
     return AgingOut(
-        summary=summary,
+        summary=with_note(summary, visibility.note),
         per=per,
         as_of=resolved.end.isoformat(),
         lookback_days=lookback_days,
@@ -247,4 +316,8 @@ async def unbilled_aging(
         totals=totals_out,
         total_hours=hours(grand.seconds),
         total_value=Money.of(grand.value, currency),
+        running=running,
+        hard_budgets=hard,
+        visibility=visibility,
+        note=_notes(VALUE_NOTE, running.note, visibility.note),
     ).audited_as("ok", count=len(shown))

@@ -18,7 +18,17 @@ from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money, hours
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools import time_undo
-from clockodo_mcp.server.tools.common import ConfirmArg, NameArg, ToolContext, tool_context
+from clockodo_mcp.server.tools.common import (
+    ConfirmArg,
+    HoursArg,
+    IdArg,
+    NameArg,
+    NameValue,
+    ShortText,
+    TextArg,
+    ToolContext,
+    tool_context,
+)
 from clockodo_mcp.server.tools.entry_state import (
     NOTHING,
     describe,
@@ -39,14 +49,14 @@ from clockodo_mcp.server.tools.timeinput import (
 )
 
 DurationArg = Annotated[
-    str | float | None,
+    ShortText | HoursArg | None,
     Field(description="How long: hours as a number (1.5) or '1.5h', '90m', '1h 30m', '1:30'. At most 24 h."),
 ]
 TimeArg = Annotated[
-    str | None,
+    ShortText | None,
     Field(description="'HH:MM' local time on `date`, or an ISO datetime such as '2026-11-24T09:30'."),
 ]
-DateArg = Annotated[str | None, Field(description="'YYYY-MM-DD' in the account time zone; default today.")]
+DateArg = Annotated[ShortText | None, Field(description="'YYYY-MM-DD' in the account time zone; default today.")]
 BillingState = Literal["not_billable", "unbilled", "billed"]
 BILLING_CODES: dict[str, int] = {"not_billable": 0, "unbilled": 1, "billed": 2}
 DAY_START = time(9, 0)
@@ -209,11 +219,11 @@ async def log_time(
     start: TimeArg = None,
     end: TimeArg = None,
     date: DateArg = None,
-    text: Annotated[str | None, Field(max_length=1000, description="What was done.")] = None,
+    text: Annotated[TextArg | None, Field(description="What was done.")] = None,
     billable: Annotated[
         bool | None, Field(description="Default: the project's (else the customer's) billable default.")
     ] = None,
-    user: Annotated[str | int | None, Field(description="Whose time (name or id); default: you, the API user.")] = None,
+    user: Annotated[NameValue | None, Field(description="Whose time (name or id); default: you, the API user.")] = None,
     allow_duplicate: Annotated[
         bool, Field(description="Log it even if an identical entry exists (same times, project, service, text).")
     ] = False,
@@ -386,13 +396,13 @@ def edited_times(
 @tool(title="Edit a time entry", toolset="time", read_only=False, destructive=True, idempotent=True)
 @confirmable
 async def edit_entry(
-    entry_id: Annotated[int, Field(gt=0, description="The entry's id (from list_entries).")],
+    entry_id: Annotated[IdArg, Field(description="The entry's id (from list_entries).")],
     ctx: Context[Any, Any],
     date: DateArg = None,
     start: TimeArg = None,
     end: TimeArg = None,
     duration: DurationArg = None,
-    text: Annotated[str | None, Field(max_length=1000, description="New description ('' clears it).")] = None,
+    text: Annotated[TextArg | None, Field(description="New description ('' clears it).")] = None,
     customer: NameArg = None,
     project: NameArg = None,
     service: NameArg = None,
@@ -553,7 +563,7 @@ def field_changes(tc: ToolContext, entry: Entry, changes: dict[str, Any]) -> dic
 @tool(title="Delete a time entry", toolset="time", read_only=False, destructive=True, idempotent=True)
 @confirmable
 async def delete_entry(
-    entry_id: Annotated[int, Field(gt=0, description="The entry's id (from list_entries).")],
+    entry_id: Annotated[IdArg, Field(description="The entry's id (from list_entries).")],
     ctx: Context[Any, Any],
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
@@ -608,12 +618,12 @@ async def start_timer(
     project: NameArg = None,
     customer: NameArg = None,
     service: NameArg = None,
-    text: Annotated[str | None, Field(max_length=1000, description="What is being worked on.")] = None,
+    text: Annotated[TextArg | None, Field(description="What is being worked on.")] = None,
     billable: Annotated[
         bool | None, Field(description="Default: the project's (else the customer's) billable default.")
     ] = None,
     user: Annotated[
-        str | int | None, Field(description="Whose timer (name or id); default: you, the API user.")
+        NameValue | None, Field(description="Whose timer (name or id); default: you, the API user.")
     ] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
@@ -694,7 +704,7 @@ async def start_timer(
 async def stop_timer(
     ctx: Context[Any, Any],
     user: Annotated[
-        str | int | None, Field(description="Whose timer (name or id); default: you, the API user.")
+        NameValue | None, Field(description="Whose timer (name or id); default: you, the API user.")
     ] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from mcp.server.mcpserver.exceptions import ToolError
+
+from clockodo_mcp.domain.periods import FIRST_DAY, LAST_DAY
 
 MAX_SECONDS = 24 * 3600
 _NOTHING = "Nothing was changed."
@@ -32,13 +35,13 @@ def _duration_seconds(value: str | float) -> int:
     if isinstance(value, bool):
         raise ToolError(f"The duration {value!r} is not a duration. Use e.g. 1.5, '1.5h', '90m' or '1:30'. {_NOTHING}")
     if isinstance(value, int | float):
-        return round(float(value) * 3600)
+        return _seconds(float(value) * 3600, value)
     text = value.strip().lower()
     clock = _CLOCK.match(text)
     if clock:
         return int(clock.group(1)) * 3600 + int(clock.group(2)) * 60 + int(clock.group(3) or 0)
     try:
-        return round(float(text.replace(",", ".")) * 3600)
+        return _seconds(float(text.replace(",", ".")) * 3600, value)
     except ValueError:
         pass
     parts = _UNITS.findall(text)
@@ -47,19 +50,37 @@ def _duration_seconds(value: str | float) -> int:
         for amount, unit in parts:
             number = float(amount.replace(",", "."))
             total += number * (3600 if unit.startswith("h") else 60)
-        return round(total)
+        return _seconds(total, value)
     raise ToolError(
         f"The duration {value!r} is not understood. Use hours as a number (1.5), '1.5h', '90m', '1h 30m' or "
         f"'1:30'. {_NOTHING}"
     )
 
 
+def _seconds(seconds: float, value: str | float) -> int:
+    # 'inf', 'nan' and '1e400' parse as floats; a duration must be a finite number before it is rounded.
+    if not math.isfinite(seconds):
+        raise ToolError(f"The duration {value!r} is not a finite number of hours. Use e.g. 1.5 or '90m'. {_NOTHING}")
+    return round(seconds)
+
+
+def check_in_range(moment: date, value: str) -> None:
+    """Refuse a day or time outside the years Clockodo accepts (also keeps date arithmetic from overflowing)."""
+    if not FIRST_DAY <= (moment.date() if isinstance(moment, datetime) else moment) <= LAST_DAY:
+        raise ToolError(
+            f"{value!r} is outside the years Clockodo accepts: use a day from {FIRST_DAY.isoformat()} to "
+            f"{LAST_DAY.isoformat()}. {_NOTHING}"
+        )
+
+
 def parse_day(value: str) -> date:
-    """A 'YYYY-MM-DD' day."""
+    """A 'YYYY-MM-DD' day within the years Clockodo accepts."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ToolError(f"The date {value!r} is not a day. Use 'YYYY-MM-DD', e.g. '2026-11-24'. {_NOTHING}") from None
+    check_in_range(day, value)
+    return day
 
 
 def parse_moment(value: str, day: date | None, tz: ZoneInfo) -> tuple[datetime, bool]:
@@ -84,6 +105,7 @@ def parse_moment(value: str, day: date | None, tz: ZoneInfo) -> tuple[datetime, 
             f"The time {value!r} is not understood. Use 'HH:MM' (with date) or an ISO datetime such as "
             f"'2026-11-24T09:30'. {_NOTHING}"
         ) from None
+    check_in_range(moment, value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(UTC), True

@@ -1,0 +1,179 @@
+"""Parts every report shows the same way: running timers apart, open hard budgets apart, who the figures cover."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from clockodo_mcp.clockodo import Entry
+from clockodo_mcp.domain.hours import BILLING_NAMES, Bucket
+from clockodo_mcp.domain.running import LOOKBACK_DAYS, elapsed_seconds
+from clockodo_mcp.server.models import Money, hours
+from clockodo_mcp.server.tools.common import ToolContext, visibility_note
+
+MAX_TIMERS_SHOWN = 20
+MAX_HARD_BUDGETS_SHOWN = 20
+
+
+class TimerOut(BaseModel):
+    """A running timer: who, on what, since when, for how long so far."""
+
+    entry_id: int
+    user: str
+    users_id: int
+    project: str | None
+    projects_id: int | None
+    customer: str
+    customers_id: int
+    billing: str = Field(description="unbilled, billed or not_billable: the state the entry would have.")
+    since: datetime = Field(description="When the timer started (UTC).")
+    elapsed_hours: float
+
+
+class RunningOut(BaseModel):
+    """Running timers in the report's period and filters. Their time is in no total: it is not finished work."""
+
+    count: int
+    elapsed_hours: float = Field(description="Time run so far by all of them together.")
+    timers: list[TimerOut] = Field(description=f"The longest-running first, at most {MAX_TIMERS_SHOWN}.")
+    note: str | None = Field(
+        description=f"Says that totals cover completed entries only. Timers started more than {LOOKBACK_DAYS} days "
+        "ago are not found."
+    )
+
+
+def completed_note(count: int) -> str | None:
+    """The sentence every report with running timers carries."""
+    if not count:
+        return None
+    return f"Totals cover completed entries only; {count} running timer(s) are shown apart."
+
+
+def running_out(tc: ToolContext, entries: Sequence[Entry]) -> RunningOut:
+    """The running timers of a report, for the agent."""
+    now = tc.runtime.now()
+    master = tc.master
+    ordered = sorted(entries, key=lambda e: (e.time_since, e.id))
+    timers = [
+        TimerOut(
+            entry_id=e.id,
+            user=master.user_name(e.users_id),
+            users_id=e.users_id,
+            project=master.project_name(e.projects_id) if e.projects_id else None,
+            projects_id=e.projects_id,
+            customer=master.customer_name(e.customers_id),
+            customers_id=e.customers_id,
+            billing=BILLING_NAMES.get(int(e.billable), "unknown"),
+            since=e.time_since,
+            elapsed_hours=hours(elapsed_seconds(e, now)),
+        )
+        for e in ordered[:MAX_TIMERS_SHOWN]
+    ]
+    total = sum(elapsed_seconds(e, now) for e in ordered)
+    return RunningOut(count=len(ordered), elapsed_hours=hours(total), timers=timers, note=completed_note(len(ordered)))
+
+
+def describe_running(tc: ToolContext, running: RunningOut) -> str:
+    """' Left out: 1 running timer (Tom Becker since 2026-11-30 09:00, 30 h so far).' (empty without timers)."""
+    if not running.count:
+        return ""
+    tz = tc.account.timezone
+    who = "; ".join(f"{t.user} since {t.since.astimezone(tz):%Y-%m-%d %H:%M}" for t in running.timers[:3])
+    more = f" and {running.count - 3} more" if running.count > 3 else ""
+    return (
+        f" Not counted: {running.count} running timer(s), {running.elapsed_hours:g} h so far ({who}{more}); "
+        "totals cover completed entries only."
+    )
+
+
+class HardBudgetOut(BaseModel):
+    """Hours on a project whose hard budget is not completed: Clockodo gives them a value only at completion."""
+
+    project: str
+    projects_id: int
+    customer: str
+    customers_id: int
+    hours: float = Field(description="Hours of this report on the project (they are in the report's hours).")
+    hours_by_billing: dict[str, float]
+    budget_unit: Literal["hours", "money"]
+    budget_hours: float | None = None
+    budget_money: Money | None = None
+
+
+class HardBudgetsOut(BaseModel):
+    """Open hard budgets, listed apart: their hours are counted, but add nothing to the value."""
+
+    hours: float = Field(description="All hours on open hard-budget projects in this report.")
+    projects: list[HardBudgetOut] = Field(description=f"Most hours first, at most {MAX_HARD_BUDGETS_SHOWN}.")
+    total_projects: int
+    note: str | None
+
+
+HARD_BUDGET_NOTE = (
+    "Hours on projects with a hard budget that is not completed carry no value yet: Clockodo computes their revenue "
+    "only when the project is completed, from the budget. They count in the hours but not in the value, and are "
+    "never valued at rate × hours here."
+)
+
+
+def hard_budgets_out(tc: ToolContext, open_hard: Mapping[int, Bucket]) -> HardBudgetsOut:
+    """The open hard budgets of a report, for the agent."""
+    master = tc.master
+    rows: list[HardBudgetOut] = []
+    for pid, bucket in sorted(open_hard.items(), key=lambda kv: (-kv[1].seconds, kv[0])):
+        project = master.projects.get(pid)
+        budget = project.budget if project is not None else None
+        money = bool(budget and budget.monetary)
+        amount = budget.amount if budget is not None else None
+        customers_id = project.customers_id if project is not None else 0
+        rows.append(
+            HardBudgetOut(
+                project=master.project_name(pid),
+                projects_id=pid,
+                customer=master.customer_name(customers_id),
+                customers_id=customers_id,
+                hours=hours(bucket.seconds),
+                hours_by_billing={k: hours(v) for k, v in sorted(bucket.by_billing.items())},
+                budget_unit="money" if money else "hours",
+                budget_hours=round(amount, 2) if amount is not None and not money else None,
+                budget_money=Money.of(amount, tc.currency) if amount is not None and money else None,
+            )
+        )
+    seconds = sum(b.seconds for b in open_hard.values())
+    return HardBudgetsOut(
+        hours=hours(seconds),
+        projects=rows[:MAX_HARD_BUDGETS_SHOWN],
+        total_projects=len(rows),
+        note=HARD_BUDGET_NOTE if rows else None,
+    )
+
+
+def describe_hard_budgets(out: HardBudgetsOut) -> str:
+    """' 12.5 h of them are on open hard budgets (Website Redesign), valued by Clockodo only at completion.'"""
+    if not out.projects:
+        return ""
+    names = ", ".join(p.project for p in out.projects[:3]) + ("…" if out.total_projects > 3 else "")
+    return (
+        f" {out.hours:g} h of them are on open hard-budget projects ({names}): no value until Clockodo completes them."
+    )
+
+
+class Visibility(BaseModel):
+    """Whom the figures cover and whether money is shown: Clockodo narrows both for workers."""
+
+    covers: Literal["company", "own_entries"] = Field(
+        description="company: every employee's entries; own_entries: only the signed-in worker's."
+    )
+    money_visible: bool = Field(description="False: Clockodo hides rates and revenue, so values read 0.")
+    note: str | None = None
+
+
+def visibility_of(tc: ToolContext) -> Visibility:
+    """What the signed-in user's figures cover (the worker note when they are narrowed)."""
+    note = visibility_note(tc)
+    if note is None:
+        return Visibility(covers="company", money_visible=True)
+    return Visibility(covers="own_entries", money_visible=False, note=note)

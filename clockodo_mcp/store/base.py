@@ -1,0 +1,183 @@
+"""The store's interface: the write journal, the nonce ledger and the audit anchor, whatever the backend.
+
+SQLite (`store/sqlite.py`) is the embedded default; a PostgreSQL backend implements the same `Store` protocol.
+Values cross the interface as plain JSON data (dict/list/str/int/float/bool/None) and aware UTC datetimes; a
+backend owns how it stores them. Every method is synchronous and thread-safe: the server calls them from anyio
+worker threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol, get_args
+
+ChangeStatus = Literal["applying", "applied", "unknown", "not_applied", "failed"]
+CHANGE_STATUSES: tuple[ChangeStatus, ...] = get_args(ChangeStatus)
+# Changes whose outcome nobody knows yet: reconciled against Clockodo before any new write (step 2 of issue 10).
+UNSETTLED: tuple[ChangeStatus, ...] = ("applying", "unknown")
+
+
+class StoreError(Exception):
+    """The store refused or failed an operation; the message says what happened and how to fix it."""
+
+
+class StoreConfigError(StoreError, ValueError):
+    """The store URL cannot be used (unknown scheme, relative path …)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or written (missing directory, permissions, disk full, locked too long)."""
+
+
+class StoreSchemaError(StoreError):
+    """The store's schema is newer than this code knows, or is not a clockodo-mcp store at all."""
+
+
+class NonceSpent(StoreError):
+    """A confirmation token's nonce was already spent: the token authorised another change already."""
+
+    def __init__(self, spent: SpentNonce) -> None:
+        super().__init__(f"nonce already spent by change {spent.change_id} at {spent.spent_at.isoformat()}")
+        self.spent = spent
+
+
+@dataclass(frozen=True, slots=True)
+class SpentNonce:
+    """A ledger row: which change spent a token's nonce, and when the token expires."""
+
+    nonce: str
+    tool: str
+    change_id: str
+    spent_at: datetime
+    expires_at: datetime | None  # None once the ledger row was purged and only the journal remembers the nonce
+
+
+@dataclass(frozen=True, slots=True)
+class NewChange:
+    """What the journal records before anything is sent to Clockodo (status `applying`)."""
+
+    change_id: str
+    tool: str
+    args: dict[str, Any]
+    before: Any
+    planned: Any
+    confirmed_by: str
+    nonce: str | None = None  # None for a write the human confirmed in a form (no token)
+    nonce_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One recorded step of a multi-step write."""
+
+    index: int
+    name: str
+    status: str
+    detail: Any
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A journal row."""
+
+    change_id: str
+    tool: str
+    args: dict[str, Any]
+    before: Any
+    planned: Any
+    status: ChangeStatus
+    confirmed_by: str
+    created_at: datetime
+    updated_at: datetime
+    result: Any = None
+    undo: Any = None
+    error: str | None = None
+    nonce: str | None = None
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """The audit log's head as the store last saw it: seq and hash of the last record."""
+
+    seq: int
+    hash: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    """What `doctor` reports about a store."""
+
+    location: str
+    backend: str
+    schema_version: int
+    writable: bool
+    unsettled: tuple[Change, ...]
+    problem: str | None = None
+
+
+class Store(Protocol):
+    """Durable state shared by every server process of one installation."""
+
+    @property
+    def location(self) -> str:
+        """Where the store lives, for messages (a path or a URL without credentials)."""
+        ...
+
+    def exists(self) -> bool:
+        """Whether the store exists already (read-only commands never create one)."""
+        ...
+
+    def schema_version(self) -> int:
+        """The schema version of the opened store (creating the schema if the store is new)."""
+        ...
+
+    def spent_nonce(self, nonce: str) -> SpentNonce | None:
+        """The ledger row of a spent nonce, or None when it was never spent (or purged after expiry)."""
+        ...
+
+    def begin_change(self, change: NewChange) -> None:
+        """In ONE transaction: spend the nonce (`NonceSpent` if it already was) and record the change as `applying`.
+
+        Nonces whose tokens expired long ago are purged in the same transaction.
+        """
+        ...
+
+    def finish_change(
+        self, change_id: str, status: ChangeStatus, *, result: Any = None, undo: Any = None, error: str | None = None
+    ) -> None:
+        """Record the outcome of a change (`applied` with its result and undo spec, `unknown`, `failed` …)."""
+        ...
+
+    def record_step(self, change_id: str, index: int, name: str, status: str, detail: Any = None) -> None:
+        """Record (or update) the progress of one step of a multi-step write."""
+        ...
+
+    def get_change(self, change_id: str) -> Change | None:
+        """One change with its steps, or None."""
+        ...
+
+    def list_changes(
+        self, *, limit: int = 20, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None
+    ) -> list[Change]:
+        """Changes, newest first, optionally only some statuses or one tool's."""
+        ...
+
+    def read_anchor(self, log: str) -> Anchor | None:
+        """The anchored head of the audit log identified by `log`, or None when it was never anchored."""
+        ...
+
+    def write_anchor(self, log: str, seq: int, hash: str) -> None:
+        """Anchor the audit log's head (seq, hash) durably."""
+        ...
+
+    def info(self) -> StoreInfo:
+        """Location, schema version, whether it can be written, and the unsettled changes (for `doctor`)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the store reopens on the next use."""
+        ...

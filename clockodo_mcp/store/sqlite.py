@@ -1,0 +1,422 @@
+"""The embedded store: one SQLite file in WAL mode, shared safely by every server process on the machine.
+
+Single use across processes rests on SQLite itself: a token's nonce is the primary key of the ledger, and spending
+it happens in the same `BEGIN IMMEDIATE` transaction that records the change, so of two processes confirming one
+token exactly one commits. Within a process one connection is shared under a lock (calls arrive on anyio worker
+threads); across processes the busy timeout makes a second writer wait for the first instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from clockodo_mcp.clock import SYSTEM_CLOCK
+from clockodo_mcp.store.base import (
+    CHANGE_STATUSES,
+    UNSETTLED,
+    Anchor,
+    Change,
+    ChangeStatus,
+    NewChange,
+    NonceSpent,
+    SpentNonce,
+    Step,
+    StoreError,
+    StoreInfo,
+    StoreSchemaError,
+    StoreUnavailable,
+)
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 15.0
+# Spent nonces are kept this long past their token's expiry, so a clock stepped back cannot revive a token.
+NONCE_RETENTION = timedelta(days=1)
+_FIX = "set CLOCKODO_MCP_STORE (or --store) to sqlite:///path/to/a/writable/store.sqlite3, or fix the permissions"
+T = TypeVar("T")
+
+_STATUS_CHECK = ", ".join(f"'{s}'" for s in CHANGE_STATUSES)
+_SCHEMA_V1 = f"""
+CREATE TABLE nonces (
+    nonce TEXT PRIMARY KEY,
+    tool TEXT NOT NULL,
+    change_id TEXT NOT NULL,
+    spent_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX nonces_by_expiry ON nonces (expires_at);
+CREATE TABLE changes (
+    change_id TEXT PRIMARY KEY,
+    tool TEXT NOT NULL,
+    args TEXT NOT NULL,
+    before TEXT NOT NULL,
+    planned TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ({_STATUS_CHECK})),
+    confirmed_by TEXT NOT NULL,
+    nonce TEXT UNIQUE,
+    result TEXT,
+    undo TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX changes_by_status ON changes (status);
+CREATE INDEX changes_by_created ON changes (created_at);
+CREATE TABLE change_steps (
+    change_id TEXT NOT NULL REFERENCES changes (change_id),
+    step INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (change_id, step)
+);
+CREATE TABLE audit_anchor (
+    log TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL CHECK (seq >= 0),
+    hash TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+
+def _ts(moment: datetime) -> str:
+    # Fixed width, UTC, so that text order is time order (expiry comparisons happen in SQL).
+    if moment.tzinfo is None:
+        raise ValueError("store timestamps must be aware datetimes")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_ts(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _make_parents(path: Path) -> None:
+    # Only directories we create get 0700; an existing parent is never chmod-ed.
+    missing: list[Path] = []
+    parent = path.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=0o700)
+
+
+class SQLiteStore:
+    """The `Store` on one SQLite file (WAL, synchronous=FULL, busy timeout); opened lazily, thread-safe."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: Path, *, now: Callable[[], datetime] = SYSTEM_CLOCK.now) -> None:
+        self.path = Path(path)
+        self._now = now
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._version = 0
+
+    @property
+    def location(self) -> str:
+        """The file path."""
+        return str(self.path)
+
+    def exists(self) -> bool:
+        """Whether the store file exists (read-only commands never create one)."""
+        return self.path.is_file()
+
+    # -- connection and schema ------------------------------------------------------------------------------
+
+    def _unavailable(self, error: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(f"the store {self.path} cannot be used ({error}); {_FIX}")
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        try:
+            _make_parents(self.path)
+            if not self.path.exists():
+                # Created 0600 before SQLite sees it; SQLite gives its -wal and -shm files the same mode.
+                os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600))
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise self._unavailable(error) from error
+        try:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreUnavailable(f"the store {self.path} cannot use WAL mode (it stays in {mode!r}); {_FIX}")
+            conn.execute("PRAGMA synchronous=FULL")  # a committed journal row survives a power cut
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._version = self._migrate(conn)
+        except BaseException as error:
+            conn.close()
+            if isinstance(error, StoreError):
+                raise
+            if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
+                raise StoreSchemaError(
+                    f"{self.path} is not a clockodo-mcp store ({error}); point CLOCKODO_MCP_STORE elsewhere or move "
+                    "the file aside"
+                ) from error
+            if isinstance(error, sqlite3.Error | OSError):
+                raise self._unavailable(error) from error
+            raise
+        self._conn = conn
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> int:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            version = int(row[0]) if row and row[0] is not None else 0
+            if version > SCHEMA_VERSION:
+                raise StoreSchemaError(
+                    f"the store {self.path} has schema version {version}, newer than this clockodo-mcp knows "
+                    f"({SCHEMA_VERSION}): it was written by a newer version. Upgrade clockodo-mcp, or point "
+                    "CLOCKODO_MCP_STORE at another file"
+                )
+            if version < 1:
+                for statement in filter(str.strip, _SCHEMA_V1.split(";")):
+                    conn.execute(statement)
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                version = SCHEMA_VERSION
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return version
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT under the process lock: the write lock is taken before anything is read."""
+        with self._lock:
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                raise self._unavailable(error) from error
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as error:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise self._unavailable(error) from error
+                raise
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._lock:
+            conn = self._connect()
+            try:
+                return fn(conn)
+            except sqlite3.Error as error:
+                raise self._unavailable(error) from error
+
+    def schema_version(self) -> int:
+        """The schema version (creating the schema in a new store)."""
+        with self._lock:
+            self._connect()
+            return self._version
+
+    def close(self) -> None:
+        """Close the connection; the next call reopens it."""
+        with self._lock:
+            if self._conn is not None:
+                conn, self._conn = self._conn, None
+                conn.close()
+
+    def __del__(self) -> None:
+        # A store dropped without close() (a Runtime never entered, a CLI error path) still releases its file.
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    # -- nonce ledger and journal ---------------------------------------------------------------------------
+
+    def spent_nonce(self, nonce: str) -> SpentNonce | None:
+        """The ledger row of a spent nonce, or None."""
+
+        return self._read(lambda conn: _find_spent(conn, nonce))
+
+    def begin_change(self, change: NewChange) -> None:
+        """Spend the nonce and record the change as `applying`, in one transaction."""
+        now = self._now()
+        args, before, planned = _dump(change.args), _dump(change.before), _dump(change.planned)
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM nonces WHERE expires_at < ?", (_ts(now - NONCE_RETENTION),))
+            if change.nonce is not None:
+                if change.nonce_expires_at is None:
+                    raise ValueError("a spent nonce needs its token's expiry")
+                spent = _find_spent(conn, change.nonce)
+                if spent is not None:
+                    raise NonceSpent(spent)
+                conn.execute(  # the primary key would refuse a second spend anyway; the SELECT names the first
+                    "INSERT INTO nonces (nonce, tool, change_id, spent_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                    (change.nonce, change.tool, change.change_id, _ts(now), _ts(change.nonce_expires_at)),
+                )
+            conn.execute(
+                "INSERT INTO changes (change_id, tool, args, before, planned, status, confirmed_by, nonce, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?)",
+                (
+                    change.change_id,
+                    change.tool,
+                    args,
+                    before,
+                    planned,
+                    change.confirmed_by,
+                    change.nonce,
+                    _ts(now),
+                    _ts(now),
+                ),
+            )
+
+    def finish_change(
+        self, change_id: str, status: ChangeStatus, *, result: Any = None, undo: Any = None, error: str | None = None
+    ) -> None:
+        """Record a change's outcome."""
+        if status not in CHANGE_STATUSES or status == "applying":
+            raise ValueError(f"not a final change status: {status!r}")
+        result_text, undo_text = _dump(result), _dump(undo)
+        with self._transaction() as conn:
+            updated = conn.execute(
+                "UPDATE changes SET status = ?, result = ?, undo = ?, error = ?, updated_at = ? WHERE change_id = ?",
+                (status, result_text, undo_text, error, _ts(self._now()), change_id),
+            ).rowcount
+            if updated != 1:
+                raise StoreError(f"the journal has no change {change_id}")
+
+    def record_step(self, change_id: str, index: int, name: str, status: str, detail: Any = None) -> None:
+        """Insert or update one step of a multi-step change."""
+        detail_text = _dump(detail)
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO change_steps (change_id, step, name, status, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (change_id, step) DO UPDATE SET name = excluded.name, status = excluded.status,"
+                " detail = excluded.detail, updated_at = excluded.updated_at",
+                (change_id, index, name, status, detail_text, _ts(self._now())),
+            )
+
+    def get_change(self, change_id: str) -> Change | None:
+        """One change with its steps."""
+
+        def query(conn: sqlite3.Connection) -> Change | None:
+            row = conn.execute(f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE change_id = ?", (change_id,)).fetchone()
+            if row is None:
+                return None
+            steps = conn.execute(
+                "SELECT step, name, status, detail, updated_at FROM change_steps WHERE change_id = ? ORDER BY step",
+                (change_id,),
+            ).fetchall()
+            return _change(row, tuple(_step(s) for s in steps))
+
+        return self._read(query)
+
+    def list_changes(
+        self, *, limit: int = 20, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None
+    ) -> list[Change]:
+        """Newest first."""
+        where: list[str] = []
+        params: list[object] = []
+        if statuses:
+            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params += statuses
+        if tool is not None:
+            where.append("tool = ?")
+            params.append(tool)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT {_CHANGE_COLUMNS} FROM changes {clause} ORDER BY created_at DESC, rowid DESC LIMIT ?"
+        return self._read(lambda conn: [_change(row, ()) for row in conn.execute(sql, (*params, limit)).fetchall()])
+
+    # -- audit anchor ---------------------------------------------------------------------------------------
+
+    def read_anchor(self, log: str) -> Anchor | None:
+        """The anchored head of one audit log."""
+
+        def query(conn: sqlite3.Connection) -> Anchor | None:
+            row = conn.execute("SELECT seq, hash, updated_at FROM audit_anchor WHERE log = ?", (log,)).fetchone()
+            return None if row is None else Anchor(seq=int(row[0]), hash=str(row[1]), updated_at=_parse_ts(row[2]))
+
+        return self._read(query)
+
+    def write_anchor(self, log: str, seq: int, hash: str) -> None:
+        """Anchor the head of one audit log."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO audit_anchor (log, seq, hash, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (log) DO UPDATE"
+                " SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at",
+                (log, seq, hash, _ts(self._now())),
+            )
+
+    # -- doctor ---------------------------------------------------------------------------------------------
+
+    def info(self) -> StoreInfo:
+        """Location, schema version, writability and unsettled changes; problems are reported, not raised."""
+        try:
+            version = self.schema_version()
+            with self._transaction():
+                pass  # takes and releases the write lock: proves the file can be written
+            unsettled = tuple(self.list_changes(limit=100, statuses=UNSETTLED))
+        except StoreError as error:
+            return StoreInfo(self.location, self.backend, self._version, False, (), problem=str(error))
+        return StoreInfo(self.location, self.backend, version, True, unsettled)
+
+
+_CHANGE_COLUMNS = (
+    "change_id, tool, args, before, planned, status, confirmed_by, created_at, updated_at, result, undo, error, nonce"
+)
+
+
+def _find_spent(conn: sqlite3.Connection, nonce: str) -> SpentNonce | None:
+    """The ledger row; after its purge, the journal row that spent the nonce (the journal never forgets)."""
+    row = conn.execute(
+        "SELECT nonce, tool, change_id, spent_at, expires_at FROM nonces WHERE nonce = ?", (nonce,)
+    ).fetchone()
+    if row is not None:
+        return SpentNonce(
+            nonce=row[0], tool=row[1], change_id=row[2], spent_at=_parse_ts(row[3]), expires_at=_parse_ts(row[4])
+        )
+    row = conn.execute("SELECT nonce, tool, change_id, created_at FROM changes WHERE nonce = ?", (nonce,)).fetchone()
+    if row is not None:
+        return SpentNonce(nonce=row[0], tool=row[1], change_id=row[2], spent_at=_parse_ts(row[3]), expires_at=None)
+    return None
+
+
+def _change(row: tuple[Any, ...], steps: tuple[Step, ...]) -> Change:
+    return Change(
+        change_id=row[0],
+        tool=row[1],
+        args=_load(row[2]),
+        before=_load(row[3]),
+        planned=_load(row[4]),
+        status=cast(ChangeStatus, row[5]),
+        confirmed_by=row[6],
+        created_at=_parse_ts(row[7]),
+        updated_at=_parse_ts(row[8]),
+        result=_load(row[9]),
+        undo=_load(row[10]),
+        error=row[11],
+        nonce=row[12],
+        steps=steps,
+    )
+
+
+def _step(row: tuple[Any, ...]) -> Step:
+    return Step(index=int(row[0]), name=row[1], status=row[2], detail=_load(row[3]), updated_at=_parse_ts(row[4]))

@@ -1,0 +1,168 @@
+"""`changes list|show`, `audit verify|repair` with the store, and the doctor's store check, from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from clockodo_mcp.audit import AuditLog, log_id
+from clockodo_mcp.cli import main
+from clockodo_mcp.clock import FrozenClock
+from clockodo_mcp.onboarding import store_check
+from clockodo_mcp.store import NewChange, SQLiteStore, sqlite_url
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "store.sqlite3"
+
+
+@pytest.fixture
+def store(store_path: Path) -> SQLiteStore:
+    store = SQLiteStore(store_path, now=FrozenClock(NOW).now)
+    for i, (tool, status) in enumerate([("log_time", "applied"), ("delete_entry", "unknown"), ("edit_entry", None)]):
+        store.begin_change(
+            NewChange(
+                change_id=f"change-{i}",
+                tool=tool,
+                args={"entry_id": 6323 + i},
+                before={"text": "before"},
+                planned={"action": f"{tool} {i}"},
+                confirmed_by="token",
+                nonce=f"nonce-{i}",
+                nonce_expires_at=NOW,
+            )
+        )
+        if status == "applied":
+            store.finish_change(f"change-{i}", "applied", result={"summary": "Logged 1 h"}, undo={"kind": "x"})
+        elif status == "unknown":
+            store.finish_change(f"change-{i}", "unknown", error="ClockodoTransportError: timed out")
+    return store
+
+
+def test_changes_list_prints_one_line_per_change_newest_first(store, store_path, capsys):
+    assert main(["changes", "list", "--store", sqlite_url(store_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["change-2", "change-1", "change-0"]
+    assert "unknown" in lines[1]
+    assert "Logged 1 h" in lines[2]
+
+
+def test_changes_list_filters_by_status_and_prints_json(store, store_path, capsys):
+    assert main(["changes", "list", "--status", "unknown", "--json", "--store", sqlite_url(store_path)]) == 0
+    (change,) = json.loads(capsys.readouterr().out)
+    assert (change["change_id"], change["status"], change["error"]) == (
+        "change-1",
+        "unknown",
+        "ClockodoTransportError: timed out",
+    )
+
+
+def test_changes_show_prints_everything_the_journal_knows(store, store_path, capsys):
+    assert main(["changes", "show", "change-0", "--store", sqlite_url(store_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("change change-0: log_time, applied")
+    assert '"entry_id": 6323' in out
+    assert '"kind": "x"' in out
+
+
+def test_changes_show_of_an_unknown_change_points_to_list(store, store_path, capsys):
+    assert main(["changes", "show", "nope", "--store", sqlite_url(store_path)]) == 1
+    assert "changes list" in capsys.readouterr().err
+
+
+def test_changes_list_without_a_store_yet(tmp_path, capsys):
+    assert main(["changes", "list", "--store", sqlite_url(tmp_path / "none.sqlite3")]) == 0
+    assert "does not exist" in capsys.readouterr().out
+    assert not (tmp_path / "none.sqlite3").exists()
+
+
+def test_a_bad_store_url_is_a_clean_configuration_error(capsys):
+    assert main(["changes", "list", "--store", "mongodb://x"]) == 2
+    assert "unknown scheme 'mongodb'" in capsys.readouterr().err
+
+
+def test_audit_verify_checks_the_store_anchor_and_catches_a_deleted_log(tmp_path, store, store_path, capsys):
+    log_path = tmp_path / "audit.jsonl"
+    log = AuditLog(log_path, anchor=store)
+    for i in range(3):
+        log.append({"kind": "intent", "tool": "lookup", "args": {"i": i}})
+    url = sqlite_url(store_path)
+    assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 0
+    assert "3 records, chain intact" in capsys.readouterr().out
+    log_path.unlink()
+    log_path.with_name("audit.jsonl.head").unlink()
+    assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 1
+    assert "store's anchor says it held 3 records" in capsys.readouterr().out
+
+
+def test_audit_verify_without_a_store_says_the_anchor_was_not_checked(tmp_path, capsys):
+    log_path = tmp_path / "audit.jsonl"
+    AuditLog(log_path).append({"kind": "intent"})
+    assert main(["audit", "verify", "--path", str(log_path), "--store", sqlite_url(tmp_path / "no.sqlite3")]) == 0
+    assert "was not checked against the head the store anchored" in capsys.readouterr().out
+
+
+def test_audit_verify_without_the_key_is_unverified(tmp_path, capsys):
+    log_path = tmp_path / "audit.jsonl"
+    AuditLog(log_path).append({"kind": "intent"})
+    log_path.with_name("audit.jsonl.key").unlink()
+    assert main(["audit", "verify", "--path", str(log_path)]) == 1
+    assert "audit log UNVERIFIED: 1 records are structurally intact" in capsys.readouterr().out
+
+
+def test_audit_repair_fixes_a_torn_line_from_the_command_line(tmp_path, store, store_path, capsys):
+    log_path = tmp_path / "audit.jsonl"
+    AuditLog(log_path, anchor=store).append({"kind": "intent"})
+    with log_path.open("ab") as f:
+        f.write(b'{"v":2,"se')
+    url = sqlite_url(store_path)
+    assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 1
+    assert "audit repair" in capsys.readouterr().out
+    assert main(["audit", "repair", "--path", str(log_path), "--store", url]) == 0
+    assert "removed a torn last line (10 bytes)" in capsys.readouterr().out
+    assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 0
+    anchor = store.read_anchor(log_id(log_path))
+    assert anchor is not None
+    assert anchor.seq == 2
+
+
+def test_audit_repair_refuses_other_damage_and_points_to_start_new(tmp_path, store, store_path, capsys):
+    log_path = tmp_path / "audit.jsonl"
+    log = AuditLog(log_path, anchor=store)
+    log.append({"kind": "intent", "args": {"i": 1}})
+    log_path.write_text(log_path.read_text().replace('"i":1', '"i":2'))
+    url = sqlite_url(store_path)
+    assert main(["audit", "repair", "--path", str(log_path), "--store", url]) == 1
+    assert "--start-new" in capsys.readouterr().out
+    assert main(["audit", "repair", "--start-new", "--path", str(log_path), "--store", url]) == 0
+    assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 0
+
+
+def test_the_doctor_reports_the_store_and_its_unsettled_changes(store):
+    check = store_check(store)
+    assert check.status == "warning"
+    assert "schema version 1, writable" in check.detail
+    assert "change-1 (delete_entry, unknown)" in check.detail
+    assert "change-2 (edit_entry, applying)" in check.detail
+    assert "changes show" in (check.fix or "")
+
+
+def test_the_doctor_reports_a_store_that_cannot_be_written(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    check = store_check(SQLiteStore(blocker / "sub" / "store.sqlite3"))
+    assert check.status == "problem"
+    assert "not writable" in check.detail
+
+
+def test_the_doctor_reports_a_healthy_store(tmp_path):
+    store = SQLiteStore(tmp_path / "store.sqlite3")
+    store.schema_version()
+    check = store_check(store)
+    assert (check.status, check.detail.endswith("no unsettled changes")) == ("ok", True)
