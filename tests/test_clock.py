@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime
 import pytest
 
 from clockodo_mcp.cli import main
-from clockodo_mcp.clock import FrozenClock, PinnedClock, clock_for, parse_today, pinned_instant, today_from_env
+from clockodo_mcp.clock import (
+    DEMO_ZONE,
+    FrozenClock,
+    PinnedClock,
+    clock_for,
+    parse_today,
+    pinned_instant,
+    today_from_env,
+)
 from tests.dates import DATE_MATRIX, each_day
 
 
@@ -17,10 +25,10 @@ def test_a_pinned_day_starts_at_four_in_the_afternoon_in_berlin_in_winter_and_su
 
 
 @each_day()
-def test_a_clock_pinned_to_any_day_of_the_matrix_reads_that_day_in_berlin(day):
-    local = clock_for(day).now().astimezone(pinned_instant(day).tzinfo)
-    assert pinned_instant(day).date() == day
+def test_a_clock_pinned_to_any_day_of_the_matrix_reads_that_day_at_four_in_berlin(day):
+    local = clock_for(day).now().astimezone(DEMO_ZONE)
     assert local.date() == day
+    assert (local.hour, local.minute) == (16, 0)
 
 
 def test_a_pinned_clock_runs_on_from_its_start_at_the_speed_of_its_base():

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from clockodo_mcp.clockodo import ClockodoClient, Entry, EntryGroup, Grouping, Project
 from clockodo_mcp.domain.groups import Leaf, leaves, without_running
-from clockodo_mcp.domain.periods import local_midnight_utc
+from clockodo_mcp.domain.periods import LAST_DAY, local_midnight_utc
 from clockodo_mcp.domain.running import Timers, TimerSource, timers_for
 from clockodo_mcp.domain.tasks import gather as gather
 
@@ -77,10 +77,14 @@ def has_budget(project: Project) -> bool:
 
 
 def forecast_exhaustion(remaining: float, burn_per_day: float, today: date) -> date | None:
-    """today + remaining ÷ daily burn (whole days, rounded down); None when nothing burns or nothing remains."""
+    """today + remaining ÷ daily burn (whole days, rounded down); None when nothing burns or nothing remains,
+    or when that day lies past the years Clockodo accepts (a huge budget with a trickle of burn)."""
     if burn_per_day <= 0 or remaining <= 0:
         return None
-    return today + timedelta(days=math.floor(remaining / burn_per_day))
+    days = remaining / burn_per_day
+    if days > (LAST_DAY - today).days:  # also keeps `today + days` from overflowing the date type
+        return None
+    return today + timedelta(days=math.floor(days))
 
 
 def assess(

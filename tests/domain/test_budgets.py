@@ -176,3 +176,10 @@ async def test_gather_raises_the_first_failure_unwrapped() -> None:
 
     with pytest.raises(ClockodoForbiddenError):
         await gather(ok, forbidden)
+
+
+def test_a_forecast_past_the_years_clockodo_accepts_is_no_forecast() -> None:
+    # A 99,999,999.99 h budget burning 0.01 h a day used to overflow the date type (found by the fuzz).
+    assert forecast_exhaustion(99_999_999.99, 0.01, TODAY) is None
+    assert forecast_exhaustion(1e308, 1e-308, TODAY) is None
+    assert forecast_exhaustion(365.0, 1.0, TODAY) == date(2027, 11, 24)

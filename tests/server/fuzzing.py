@@ -30,6 +30,7 @@ from mcp import Client
 
 from clockodo_mcp.audit import verify
 from clockodo_mcp.clock import FrozenClock
+from clockodo_mcp.domain.periods import NAMED_PERIODS
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
 from clockodo_mcp.server.app import build_server
@@ -42,16 +43,7 @@ NOW = datetime.fromisoformat("2026-11-24T15:00:00+00:00")
 PERIOD_KEYS = {"period", "rerate_period", "utilization_period"}
 NAME_KEYS = {"customer", "project", "user", "team", "service"}
 PERIODS = [
-    "today",
-    "yesterday",
-    "this_week",
-    "last_week",
-    "this_month",
-    "last_month",
-    "this_quarter",
-    "last_quarter",
-    "this_year",
-    "last_year",
+    *NAMED_PERIODS,
     "last_30_days",
     "last_731_days",
     "last_732_days",
