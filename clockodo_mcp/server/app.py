@@ -26,14 +26,12 @@ Tools for one Clockodo account (time tracking and billing).
 - Billing states: not_billable, unbilled (billable, not yet billed), billed; as a filter also billable_any, all.
 - Hours and money: report_hours (grouped, with value), unbilled_aging, utilization, budget_status, absence_queue,
   alerts (everything that needs attention). Use list_entries only to show single entries.
-- Lists are paged with `offset` and `limit` (a small default, a hard maximum). Every list answer has `paging`:
-  {total, offset, returned, next}. `next` is null on the last page; otherwise call the same tool with the same
-  arguments plus `next` (e.g. {"offset": 10}) for the following rows. Totals always cover every row.
-- Writes (log_time, edit_entry, delete_entry, start_timer, stop_timer, set_billing_state, decide_absence,
-  set_project_budget, set_hourly_rate, undo) take two calls: first WITHOUT confirm_token, which changes nothing and
-  returns a preview and a token; show the preview to the user; only after they agree, call again with the SAME
-  arguments plus confirm_token. A client with forms may be asked directly instead. Undo any write with
-  undo(change_id); list_changes shows recent writes.
+- Lists are paged: `offset` and `limit` (a small default, a hard maximum). Every list answer has `paging`
+  {total, offset, returned, next}; to go on, repeat the call with `next` added (it is null on the last page).
+  Totals always cover every row.
+- Writes take two calls: first WITHOUT confirm_token, which changes nothing and returns a preview and a token; show
+  the preview to the user; only after they agree, call again with the SAME arguments plus confirm_token. A client
+  with forms may be asked directly instead. undo(change_id) reverts a write; list_changes shows recent writes.
 - Money is {amount, currency}; hours are decimal hours.
 """
 

@@ -2,7 +2,8 @@
 
 Pydantic's JSON schemas repeat the field name as a `title` on every property and spell `X | None` as an `anyOf`.
 A model reads every tool's input schema on every turn, so `tools/list` publishes an equivalent compact form: titles
-are dropped and an `anyOf` of plain types becomes one `type` list (`{"type": ["string", "integer", "null"]}`).
+and `default: null` are dropped (neither constrains a value) and an `anyOf` of plain types becomes one `type` list (`{"type": ["string", "integer", "null"]}`), with
+each branch's type-specific constraints beside it (`maxLength` applies only to strings, `maximum` only to numbers).
 The server still validates against the original schema; the compact one accepts exactly the same values.
 """
 
@@ -27,31 +28,69 @@ def compact_schema(schema: Any) -> Any:
         return schema
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key == "title" and isinstance(value, str):
-            continue
+        if (key == "title" and isinstance(value, str)) or (key == "default" and value is None):
+            continue  # a title repeats the name; `default: null` repeats that the argument may be left out
         if key in ("properties", "$defs", "patternProperties"):  # maps of names → schemas: keep every name
             out[key] = {name: compact_schema(sub) for name, sub in value.items()}
         else:
             out[key] = compact_schema(value)
     branches = out.get("anyOf")
     if isinstance(branches, list):
-        merged = _merged(branches)
+        merged = _merged(branches) or _nullable_enum(branches)
         if merged is not None and not merged.keys() & out.keys():
             del out["anyOf"]
             out = {**merged, **out}
     return out
 
 
+# Keywords that constrain only instances of one type (JSON Schema validation, section 6): next to a type list they
+# still apply only to that type, so branches whose constraints belong each to its own type merge without change.
+_TYPE_KEYWORDS: dict[str, frozenset[str]] = {
+    "string": frozenset({"minLength", "maxLength", "pattern", "format"}),
+    "integer": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}),
+    "number": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}),
+    "array": frozenset({"items", "minItems", "maxItems", "uniqueItems"}),
+}
+
+
 def _merged(branches: list[Any]) -> dict[str, Any] | None:
-    """One schema for branches that differ only in type (at most one with constraints of its own), else None."""
+    """One schema for branches that differ only in type, else None.
+
+    Merged when at most one branch has constraints of its own, or when every branch's constraints are keywords that
+    apply to its type alone (a string's `maxLength` beside an integer's `maximum`).
+    """
     if not branches or not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in branches):
         return None
     types = [b["type"] for b in branches]
     extras = [{k: v for k, v in b.items() if k != "type"} for b in branches]
     constrained = [e for e in extras if e]
-    if len(set(types)) != len(types) or len(constrained) > 1 or any(_NOT_HOISTABLE & e.keys() for e in constrained):
+    if len(set(types)) != len(types) or any(_NOT_HOISTABLE & e.keys() for e in constrained):
         return None
-    return {"type": types, **(constrained[0] if constrained else {})}
+    if len(constrained) <= 1:
+        return {"type": types, **(constrained[0] if constrained else {})}
+    numeric = {"integer", "number"}
+    if numeric <= set(types):  # both would read the same numeric keywords
+        return None
+    for kind, extra in zip(types, extras, strict=True):
+        if not extra.keys() <= _TYPE_KEYWORDS.get(kind, frozenset()):
+            return None
+    merged: dict[str, Any] = {"type": types}
+    for extra in extras:
+        merged.update(extra)
+    return merged
+
+
+def _nullable_enum(branches: list[Any]) -> dict[str, Any] | None:
+    """`{"enum": [..., null]}` for an anyOf of a string enum and null (an enum matches its values exactly), else None."""
+    if len(branches) != 2 or {"type": "null"} not in branches:
+        return None
+    (other,) = [b for b in branches if b != {"type": "null"}]
+    if not isinstance(other, dict) or other.keys() != {"enum", "type"} or other["type"] != "string":
+        return None
+    values = other["enum"]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return None
+    return {"enum": [*values, None]}
 
 
 class ClockodoServer(MCPServer[Runtime]):

@@ -1,7 +1,8 @@
 """Answer sizes as a client receives them, in cl100k tokens: shared by tests/server/test_sizes.py and bench/sizes.py.
 
-An answer is counted as the client gets it: every text block plus the structured content as serialized JSON (we
-send both: the JSON text for clients that read `content`, structuredContent for the rest). `tools/list` is counted
+An answer is counted as the model reads it: the text blocks or the structured content as serialized JSON, whichever
+is larger (we send both: the JSON text for clients that read `content`, structuredContent for the rest; a client
+shows the model one). Bytes count the whole serialized result, both copies. `tools/list` is counted
 twice: the model-visible part (instructions + each tool's name, description and input schema) and the full result.
 """
 
@@ -46,9 +47,14 @@ def compact(data: Any) -> str:
 
 
 def answer_tokens(result: CallToolResult) -> int:
-    """What the client receives: each text block, plus the structured content as JSON."""
+    """What the model reads: the text blocks or the structured content as JSON, whichever is larger.
+
+    We send the same JSON twice (text for clients that read `content`, structuredContent for the rest), and a client
+    shows the model one of them. The issue's figures count one copy too: 204k tokens for the 1.42 MB answer.
+    The bytes on the wire (both copies) are `answer_bytes`.
+    """
     texts = sum(tokens(block.text) for block in result.content if block.type == "text")
-    return texts + (tokens(compact(result.structured_content)) if result.structured_content is not None else 0)
+    return max(texts, tokens(compact(result.structured_content)) if result.structured_content is not None else 0)
 
 
 def answer_bytes(result: CallToolResult) -> int:

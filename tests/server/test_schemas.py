@@ -23,6 +23,10 @@ PROBES: list[Any] = [
     "Phoenix",
     "2026-11-24",
     "a" * 300,
+    "a" * 201,
+    2**63,
+    "not_billable",
+    "billed",
     [],
     ["project"],
     ["project", "user"],
@@ -50,10 +54,28 @@ def test_titles_go_and_any_of_plain_types_becomes_a_type_list():
     assert compact_schema(schema) == {
         "type": "object",
         "properties": {
-            "title": {"type": ["string", "null"], "maxLength": 9, "default": None},
-            "kind": {"anyOf": [{"enum": ["a"], "type": "string"}, {"type": "null"}]},  # null must stay allowed
+            "title": {"type": ["string", "null"], "maxLength": 9},
+            "kind": {"enum": ["a", None]},  # null stays allowed
         },
     }
+
+
+def test_type_specific_constraints_of_several_branches_sit_beside_one_type_list():
+    name_or_id = {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "integer", "minimum": 1}, {"type": "null"}]}
+
+    assert compact_schema(name_or_id) == {"type": ["string", "integer", "null"], "maxLength": 200, "minimum": 1}
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "number", "maximum": 5}]},  # both read minimum/maximum
+        {"anyOf": [{"type": "string", "minimum": 1}, {"type": "integer", "maxLength": 3}]},  # each other's keywords
+        {"anyOf": [{"enum": [1, 2], "type": "integer"}, {"type": "null"}]},
+    ],
+)
+def test_branches_whose_constraints_would_cross_types_are_kept(schema):
+    assert compact_schema(schema) == schema
 
 
 async def test_every_compact_input_and_output_schema_accepts_the_same_values(runtime):

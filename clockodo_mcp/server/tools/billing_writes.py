@@ -98,7 +98,7 @@ def _prices(tc: ToolContext) -> dict[int, float]:
 
 
 MAX_INVOICE_LINES = 5  # lump-sum lines and the largest time lines; `more_lines` sums up the rest (bounded)
-MAX_INVOICE_PROJECTS = 10  # per-project subtotals of the largest projects; `more_projects` counts the rest
+MAX_INVOICE_PROJECTS = 6  # per-project subtotals of the largest projects; `more_projects` counts the rest
 
 
 def _summarize(entries: Sequence[Entry], tc: ToolContext) -> InvoiceSummary:

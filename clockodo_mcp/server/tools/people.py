@@ -358,7 +358,7 @@ async def utilization(
     team: NameArg = None,
     user: NameArg = None,
     offset: OffsetArg = 0,
-    limit: Annotated[int, limit_field(100)] = 3,
+    limit: Annotated[int, limit_field(100)] = 10,
 ) -> UtilizationOut:
     """Billable utilization per employee (lowest first) and per team: worked, billable and target hours.
 

@@ -314,7 +314,7 @@ async def budget_status(
     ] = DEFAULT_BURN_WINDOW_DAYS,
     include_completed: Annotated[bool, Field(description="Also completed and archived projects.")] = False,
     offset: OffsetArg = 0,
-    limit: Annotated[int, limit_field(100)] = 3,
+    limit: Annotated[int, limit_field(100)] = 8,
 ) -> BudgetStatusOut:
     """Budgeted projects by % used: used, remaining, burn rate, forecast exhaustion date and risk.
 

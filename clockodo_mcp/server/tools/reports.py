@@ -254,7 +254,7 @@ async def unbilled_aging(
     project: NameArg = None,
     lookback_days: Annotated[int, Field(ge=30, le=731, description="How far back to look for unbilled work.")] = 730,
     offset: OffsetArg = 0,
-    limit: Annotated[int, limit_field(100)] = 4,
+    limit: Annotated[int, limit_field(100)] = 6,
 ) -> AgingOut:
     """Unbilled hours and value per customer or project in age buckets 0–30, 31–60, 61–90, over 90 days.
 
