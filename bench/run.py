@@ -176,7 +176,7 @@ async def bench_http(size: str, lines: list[str], audit: Path) -> None:
 
                 async def call(i: int) -> bool:
                     result = await client.call_tool(
-                        "report_hours", {"period": "this_month", "billing": "unbilled", "top": 1 + i % 5}
+                        "report_hours", {"period": "this_month", "billing": "unbilled", "limit": 1 + i % 5}
                     )
                     return not result.is_error
 

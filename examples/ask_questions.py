@@ -22,7 +22,7 @@ QUESTIONS: list[tuple[str, str, dict[str, Any]]] = [
         "report_hours",
         {"period": "this_month", "billing": "unbilled"},
     ),
-    ("Top 3 projects by unbilled value.", "report_hours", {"period": "this_month", "billing": "unbilled", "top": 3}),
+    ("Top 3 projects by unbilled value.", "report_hours", {"period": "this_month", "billing": "unbilled", "limit": 3}),
     (
         "Unbilled hours for Project Alpha in the last 30 days, by employee.",
         "report_hours",
@@ -69,7 +69,7 @@ async def main() -> int:
                 return 1
             answer: dict[str, Any] = result.structured_content or {}
             print(f"A: {answer['summary']}")
-            if "top" in arguments:
+            if tool == "report_hours" and arguments.get("limit") == 3:
                 for rank, group in enumerate(answer["groups"], 1):
                     value = group["value"]
                     name = group["key"]["project"]

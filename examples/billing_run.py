@@ -60,8 +60,9 @@ async def billing_run(audit_log: Path) -> None:
         print("   Invoice summary:")
         for line in invoice["lines"][:8]:
             print(f"     {line['project']:<24} {line['user']:<16} {line['hours']:>7.2f} h  {money(line['value']):>14}")
-        if len(invoice["lines"]) > 8:
-            print(f"     … and {len(invoice['lines']) - 8} more line(s)")
+        if "more_lines" in invoice:
+            more = invoice["more_lines"]
+            print(f"     … and {more['lines']} more line(s): {more['hours']} h, {money(more['value'])}")
         print(
             f"     total {invoice['total_hours']} h, {money(invoice['total_value'])}, "
             f"{invoice['entry_count']} entries, blended rate {money(invoice['blended_rate'])}"

@@ -63,8 +63,8 @@ class DateRange(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
 
-    from_: date = Field(alias="from", description="First day, inclusive (YYYY-MM-DD).")
-    to: date = Field(description="Last day, inclusive (YYYY-MM-DD).")
+    from_: date = Field(alias="from")  # the schema says format: date, the class docstring says inclusive
+    to: date
 
 
 PeriodInput = str | DateRange

@@ -13,24 +13,25 @@ from clockodo_mcp.server.calls import audited, strict_tool
 from clockodo_mcp.server.confirm import with_confirmation
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.server.schemas import ClockodoServer
 
 INSTRUCTIONS = """\
-Tools for one Clockodo account (time tracking and billing). How they fit together:
-- Names: every tool accepts names ("Phoenix", "Sarah Chen") or ids for customers, projects, services, users and
-  teams. An ambiguous or unknown name is an error that lists the candidates — ask the user which one is meant;
-  `lookup` searches names. Never guess ids.
-- Periods: today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year,
-  last_year, last_N_days, 'YYYY-MM-DD', 'YYYY-MM', 'YYYY-Q1', 'YYYY', or {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}
-  (inclusive), in the account's time zone.
-- Questions about hours and money: `report_hours` (grouped, with value; billing = unbilled | billed |
-  not_billable | billable_any | all), `unbilled_aging`, `utilization`, `budget_status`, `absence_queue`, `alerts`
-  (everything that needs attention). Use `list_entries` only to show individual entries.
-- Billing states: not_billable (0), unbilled = billable but not yet billed (1), billed (2).
-- Writes (log_time, edit_entry, delete_entry, start_timer, stop_timer, set_billing_state, decide_absence,
-  set_project_budget, set_hourly_rate, undo) are two-step: call once WITHOUT confirm_token to get a preview and
-  a token, show the preview to the user, and only after the user agrees call again with the SAME arguments plus
-  confirm_token. Every write can be undone with `undo(change_id)`; `list_changes` shows recent writes.
-  Where the client supports forms, the server may instead ask the human directly to confirm (elicitation).
+Tools for one Clockodo account (time tracking and billing).
+- Names: customer, project, service, user and team arguments take a name (fuzzy, case-insensitive) or an id. An
+  unknown or ambiguous name is an error listing the candidates: ask the user which one is meant; `lookup` finds
+  names. Never guess ids.
+- Periods (every period argument): today, yesterday, this_week, last_week, this_month, last_month, this_quarter,
+  last_quarter, this_year, last_year, last_N_days, 'YYYY-MM-DD', 'YYYY-MM', 'YYYY-Q1', 'YYYY', or
+  {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (inclusive), in the account's time zone.
+- Billing states: not_billable, unbilled (billable, not yet billed), billed; as a filter also billable_any, all.
+- Hours and money: report_hours (grouped, with value), unbilled_aging, utilization, budget_status, absence_queue,
+  alerts (everything that needs attention). Use list_entries only to show single entries.
+- Lists are paged: `offset` and `limit` (a small default, a hard maximum). Every list answer has `paging`
+  {total, offset, returned, next}; to go on, repeat the call with `next` added (it is null on the last page).
+  Totals always cover every row.
+- Writes take two calls: first WITHOUT confirm_token, which changes nothing and returns a preview and a token; show
+  the preview to the user; only after they agree, call again with the SAME arguments plus confirm_token. A client
+  with forms may be asked directly instead. undo(change_id) reverts a write; list_changes shows recent writes.
 - Money is {amount, currency}; hours are decimal hours.
 """
 
@@ -52,7 +53,7 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
     tools: list[Tool] = [
         strict_tool(spec, audited(spec if spec.read_only else with_confirmation(spec))) for spec in chosen
     ]
-    return MCPServer(
+    return ClockodoServer(
         "clockodo",
         title="Clockodo",
         instructions=INSTRUCTIONS,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import logging
 import math
 import uuid
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from clockodo_mcp.audit import AuditLogDamaged, AuditWriteError
 from clockodo_mcp.server.arguments import explain, strict_model
+from clockodo_mcp.server.bounds import bounded, serialize
 from clockodo_mcp.server.errors import to_tool_error
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.registry import ToolFn, ToolSpec
@@ -65,14 +65,15 @@ def caller_of(ctx: Context[Any, Any]) -> dict[str, Any]:
 
 
 def to_result(value: Any) -> Any:
-    """A model with a `summary` becomes text (summary + JSON) plus structured content; anything else passes."""
+    """A model becomes structured content plus the same JSON once as text; anything else passes.
+
+    The text copy is for clients that read only `content` (the spec asks for it); clients that read
+    `structuredContent` (Claude Code, VS Code) show the model only that. The summary is the JSON's first field, so
+    no separate summary block: either way the model reads one copy. `bounded` keeps a copy under the size budget.
+    """
     if isinstance(value, BaseModel):
-        structured = value.model_dump(mode="json", by_alias=True)
-        summary = str(structured.get("summary") or "")
-        text = json.dumps(structured, ensure_ascii=False, separators=(",", ":"))
-        content = [TextContent(text=summary)] if summary else []
-        content.append(TextContent(text=text))
-        return CallToolResult(content=content, structured_content=structured)
+        structured = bounded(value) if isinstance(value, ToolOutput) else value.model_dump(mode="json", by_alias=True)
+        return CallToolResult(content=[TextContent(text=serialize(structured))], structured_content=structured)
     return value
 
 

@@ -1,6 +1,9 @@
-"""The README's tool table, generated from the registry (a test checks the README matches)."""
+"""The README's tool and result-limit tables, generated from the registry (a test checks the README matches)."""
 
 from __future__ import annotations
+
+import inspect
+import typing
 
 from clockodo_mcp.server.config import TOOLSETS
 from clockodo_mcp.server.registry import selected_tools
@@ -25,4 +28,32 @@ def tool_table() -> str:
             f"| `{spec.name}` | {spec.toolset} | {_yes(spec.read_only)} | {_yes(spec.destructive)} | "
             f"{_yes(spec.idempotent)} | {first} |"
         )
+    return "\n".join(rows)
+
+
+LIMITS_START = "<!-- limits-table:start -->"
+LIMITS_END = "<!-- limits-table:end -->"
+
+
+def list_limits() -> dict[str, tuple[int, int]]:
+    """(default limit, hard cap) of every paged tool, read from its `limit` argument."""
+    limits: dict[str, tuple[int, int]] = {}
+    for spec in selected_tools(read_only=False, toolsets=frozenset(TOOLSETS)):
+        parameter = inspect.signature(spec.fn).parameters.get("limit")
+        if parameter is None:
+            continue
+        hints = typing.get_type_hints(spec.fn, include_extras=True)
+        caps = [getattr(m, "le", None) for info in typing.get_args(hints["limit"])[1:] for m in _metadata(info)]
+        limits[spec.name] = (int(parameter.default), int(next(cap for cap in caps if cap is not None)))
+    return limits
+
+
+def _metadata(info: object) -> list[object]:
+    return [info, *getattr(info, "metadata", [])]
+
+
+def limits_table() -> str:
+    """A Markdown table: every paged tool, its default `limit` and its hard cap."""
+    rows = ["| Tool | default `limit` | at most |", "|---|---:|---:|"]
+    rows += [f"| `{name}` | {default} | {cap} |" for name, (default, cap) in sorted(list_limits().items())]
     return "\n".join(rows)

@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from clockodo_mcp.domain.periods import Period
+
+
+class Compact(BaseModel):
+    """An output model that leaves out optional fields that are None: absent means null, and it saves tokens.
+
+    Only fields with a default are dropped, so the dump still validates against the published output schema.
+    """
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_nones(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name, field in type(self).model_fields.items():
+                key = (field.serialization_alias or field.alias or name) if info.by_alias else name
+                if not field.is_required() and key in data and data[key] is None:
+                    del data[key]
+        return data
 
 
 class ToolOutput(BaseModel):
@@ -41,6 +66,33 @@ class ToolOutput(BaseModel):
     def audit_count(self) -> int | None:
         """How many records the call returned or touched."""
         return self._audit_count
+
+
+class Paging(BaseModel):
+    """Where a page sits in the whole list."""
+
+    total: int = Field(description="Matching rows over all pages.")
+    offset: int
+    returned: int
+    next: dict[str, int] | None = Field(
+        description='Null on the last page; else call again with the same arguments plus these, e.g. {"offset": 20}.'
+    )
+
+    def sentence(self) -> str:
+        """' Showing 1–20 of 73; next: offset 20.' for a summary (empty when everything is shown)."""
+        if self.offset == 0 and self.next is None:
+            return ""
+        if not self.returned:
+            return f" Nothing from offset {self.offset} (of {self.total})."
+        hint = f"; next: offset {self.next['offset']}" if self.next else ""
+        return f" Showing {self.offset + 1}–{self.offset + self.returned} of {self.total}{hint}."
+
+
+class ListOutput(ToolOutput, Compact):
+    """A tool result whose main list is paged: `rows_field` names it, `paging` says where it sits."""
+
+    rows_field: ClassVar[str]
+    paging: Paging
 
 
 class Money(BaseModel):

@@ -80,13 +80,13 @@ async def test_edit_entry_with_an_argument_it_does_not_have_is_refused(mcp_clien
 
 
 async def test_a_type_error_is_one_sentence_without_a_pydantic_dump(mcp_client: Client) -> None:
-    error = await call_error(mcp_client, "report_hours", period="last_month", top="three")
-    assert error == "'top' must be a whole number from 1 to 500 (got 'three'). Nothing was changed."
+    error = await call_error(mcp_client, "report_hours", period="last_month", limit="three")
+    assert error == "'limit' must be a whole number from 1 to 100 (got 'three'). Nothing was changed."
 
 
 async def test_a_missing_argument_says_what_to_give(mcp_client: Client) -> None:
     error = await call_error(mcp_client, "report_hours", billing="unbilled")
-    assert error.startswith("'period' is required: today, yesterday, this_week,")
+    assert error.startswith("'period' is required: E.g. this_month, last_30_days")
 
 
 async def test_a_wrong_value_inside_a_period_names_the_key(mcp_client: Client) -> None:
@@ -104,9 +104,9 @@ async def test_a_wrong_list_item_names_its_position(mcp_client: Client) -> None:
 
 
 async def test_true_is_not_the_number_one(mcp_client: Client) -> None:
-    top = await call_error(mcp_client, "report_hours", period="last_month", top=True)
+    top = await call_error(mcp_client, "report_hours", period="last_month", limit=True)
     user = await call_error(mcp_client, "list_entries", period="last_month", user=True)
-    assert top == "'top' must be a whole number from 1 to 500, not true. Nothing was changed."
+    assert top == "'limit' must be a whole number from 1 to 100, not true. Nothing was changed."
     assert user.startswith("'user' must be text of 1–200 characters or a whole number of at least 1, not true.")
 
 
@@ -174,9 +174,9 @@ async def test_a_schema_rejection_is_audited_as_intent_and_rejected_outcome(
 
 
 async def test_a_rejected_call_with_unstorable_values_is_still_audited(mcp_client: Client, audit_path: Path) -> None:
-    await call_error(mcp_client, "report_hours", period="last_month", top=10**400, huge="y" * 5000)
+    await call_error(mcp_client, "report_hours", period="last_month", limit=10**400, huge="y" * 5000)
     intent, outcome = rejected_pair(audit_path, "report_hours")
-    assert intent["args"]["top"] == "<an integer of 1329 bits>"
+    assert intent["args"]["limit"] == "<an integer of 1329 bits>"
     assert intent["args"]["huge"].endswith("… (5000 characters)")
     assert outcome["status"] == "rejected"
     assert verify(audit_path).ok

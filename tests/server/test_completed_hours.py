@@ -53,7 +53,7 @@ async def check_report_hours(served: Served, label: str, start: date, end: date)
         seconds, value, withheld = completed_totals(store, entries)
         running = running_in(store, start, end, states)
 
-        result = await call(served.client, "report_hours", period=label, billing=billing)
+        result = await call(served.client, "report_hours", period=label, billing=billing, limit=100)
 
         assert result["total_hours"] == hours_of(seconds), (label, billing)
         assert cents(result["total_value"]["amount"]) == value, (label, billing)
@@ -86,7 +86,7 @@ async def test_unbilled_aging_and_utilization_leave_running_timers_out(tmp_path:
         unbilled = select(store, *aging_window, billable=[1], running=False)
         seconds, value, withheld = completed_totals(store, unbilled)
 
-        aging = await call(served.client, "unbilled_aging")
+        aging = await call(served.client, "unbilled_aging", limit=100)
 
         assert aging["total_hours"] == hours_of(seconds)
         assert cents(aging["total_value"]["amount"]) == value
@@ -95,7 +95,7 @@ async def test_unbilled_aging_and_utilization_leave_running_timers_out(tmp_path:
 
         month = (day.replace(day=1), day)
         timed = [e for e in select(store, *month, running=False) if e.type == 1]
-        utilization = await call(served.client, "utilization", period="this_month")
+        utilization = await call(served.client, "utilization", period="this_month", limit=100)
 
         assert utilization["total"]["worked_hours"] == hours_of(sum(finished_seconds(e) for e in timed))
         assert utilization["total"]["billable_hours"] == hours_of(
@@ -110,7 +110,7 @@ async def test_budget_status_measures_completed_work(tmp_path: Path, day: date) 
         store = served.store
         since, _ = window(date(2000, 1, 1), day)
 
-        result = await call(served.client, "budget_status", include_completed=True, limit=200)
+        result = await call(served.client, "budget_status", include_completed=True, limit=100)
 
         assert result["projects"]
         for row in result["projects"]:
@@ -133,7 +133,7 @@ async def test_billing_last_month_agrees_with_the_report_and_leaves_nothing_unbi
     async with demo_on(tmp_path, day) as served:
         store, client = served.store, served.client
         start, end = last_month(day)
-        before = await call(client, "report_hours", period="last_month", billing="unbilled")
+        before = await call(client, "report_hours", period="last_month", billing="unbilled", limit=100)
         running = running_in(store, start, end, [1])
 
         preview = await call(client, "set_billing_state", period="last_month", to_state="billed")
@@ -150,7 +150,7 @@ async def test_billing_last_month_agrees_with_the_report_and_leaves_nothing_unbi
             client, "set_billing_state", period="last_month", to_state="billed", confirm_token=preview["confirm_token"]
         )
         assert applied["after"]["verified"] is True
-        after = await call(client, "report_hours", period="last_month", billing="unbilled")
+        after = await call(client, "report_hours", period="last_month", billing="unbilled", limit=100)
 
         assert after["total_hours"] == 0
         assert after["total_value"]["amount"] == 0
@@ -166,7 +166,7 @@ async def test_on_the_first_the_forgotten_timer_from_the_last_day_of_the_month_i
     async with demo_on(tmp_path, day) as served:
         (timer,) = [e for e in served.store.entries if is_running(e)]
         assert timer.time_since.astimezone(served.store.tz).date() == date(2026, 11, 30)
-        before = await call(served.client, "report_hours", period="last_month", billing="unbilled")
+        before = await call(served.client, "report_hours", period="last_month", billing="unbilled", limit=100)
         preview = await call(served.client, "set_billing_state", period="last_month", to_state="billed")
         await call(
             served.client,
@@ -176,7 +176,7 @@ async def test_on_the_first_the_forgotten_timer_from_the_last_day_of_the_month_i
             confirm_token=preview["confirm_token"],
         )
 
-        after = await call(served.client, "report_hours", period="last_month", billing="unbilled")
+        after = await call(served.client, "report_hours", period="last_month", billing="unbilled", limit=100)
 
     assert before["running"]["timers"][0]["entry_id"] == timer.id
     assert before["running"]["elapsed_hours"] == 31.0  # 09:00 on 30 November to 16:00 on 1 December
@@ -201,7 +201,7 @@ async def test_date_groupings_take_the_timer_out_of_the_day_week_and_month_it_st
                 key = key_of(e.time_since.astimezone(store.tz).date())
                 expected[key] = expected.get(key, 0) + finished_seconds(e)
 
-            result = await call(served.client, "report_hours", period="last_30_days", group_by=[dimension])
+            result = await call(served.client, "report_hours", period="last_30_days", group_by=[dimension], limit=100)
 
             got = {g["key"][dimension]: g["hours"] for g in result["groups"]}
             assert got == {k: hours_of(v) for k, v in expected.items() if v}, dimension
@@ -218,10 +218,12 @@ async def test_alerts_measure_budgets_and_utilization_as_the_reports_do(tmp_path
             kinds=["budget", "utilization"],
             budget_threshold_pct=1,
             utilization_below_pct=1000,
-            limit=200,
+            per_kind=1000,
+            group_below=0,
+            limit=100,
         )
-        budgets = await call(client, "budget_status", limit=200)
-        utilization = await call(client, "utilization", period="last_30_days", limit=200)
+        budgets = await call(client, "budget_status", limit=100)
+        utilization = await call(client, "utilization", period="last_30_days", limit=100)
 
     by_kind: dict[str, dict[int, float]] = {"budget": {}, "utilization": {}}
     for alert in alerts["alerts"]:

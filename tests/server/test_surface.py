@@ -11,7 +11,7 @@ from mcp import Client
 
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import TOOLSETS
-from clockodo_mcp.server.docs import TABLE_END, TABLE_START, tool_table
+from clockodo_mcp.server.docs import LIMITS_END, LIMITS_START, TABLE_END, TABLE_START, limits_table, tool_table
 from clockodo_mcp.server.registry import REGISTRY, selected_tools
 
 SNAPSHOT = Path(__file__).parent / "tool_surface.json"
@@ -93,6 +93,12 @@ def test_the_readme_tool_table_is_generated_from_the_registry():
     text = README.read_text(encoding="utf-8")
     start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
     assert text[start:end].strip() == tool_table().strip(), "Regenerate with `clockodo-mcp tools --markdown`"
+
+
+def test_the_readme_result_limits_table_is_generated_from_the_registry():
+    text = README.read_text(encoding="utf-8")
+    start, end = text.index(LIMITS_START) + len(LIMITS_START), text.index(LIMITS_END)
+    assert text[start:end].strip() == limits_table().strip()
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])

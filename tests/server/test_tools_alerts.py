@@ -15,18 +15,55 @@ def store_of(fake_app: Any) -> Any:
     return fake_app.state.store
 
 
+UNGROUPED = {"per_kind": 1000, "group_below": 0, "limit": 100}
+RANKS = {"critical": 0, "warning": 1, "info": 2}
+
+
 def of_kind(result: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [a for a in result["alerts"] if a["kind"] == kind]
 
 
-async def test_alerts_are_sorted_by_severity_and_counted(mcp_client):
-    result = await call(mcp_client, "alerts", limit=200)
+def at_risk(alert: dict[str, Any]) -> float:
+    return float(alert["money"]["amount"]) if "money" in alert else 0.0
 
-    ranks = {"critical": 0, "warning": 1, "info": 2}
-    assert [ranks[a["severity"]] for a in result["alerts"]] == sorted(ranks[a["severity"]] for a in result["alerts"])
-    assert sum(result["counts"].values()) == result["total_alerts"] == len(result["alerts"])
-    assert set(result["checked"]) == {"budget", "utilization", "unbilled", "absence_request", "timer"}
+
+async def test_alerts_are_sorted_by_severity_then_money_at_risk_and_counted(mcp_client):
+    result = await call(mcp_client, "alerts", **UNGROUPED)
+
+    order = [(RANKS[a["severity"]], -at_risk(a)) for a in result["alerts"]]
+    assert order == sorted(order)
+    assert sum(result["counts"].values()) == result["paging"]["total"] == len(result["alerts"])
+    assert set(result["counts_by_kind"]) == {"budget", "utilization", "unbilled", "absence_request", "timer"}
     assert result["counts"]["critical"] >= 1
+
+
+async def test_small_alerts_are_summed_up_per_kind_with_their_money(mcp_client):
+    every = await call(mcp_client, "alerts", kinds=["unbilled"], **UNGROUPED)
+    grouped = await call(mcp_client, "alerts", kinds=["unbilled"], limit=100)
+
+    ranked = sorted(every["alerts"], key=lambda a: -at_risk(a))
+    shown = [a for a in ranked if at_risk(a) >= 500][:5]
+    rest = [a for a in ranked if a not in shown]
+    assert len(every["alerts"]) == 18, "the demo company's unbilled projects"
+    assert [a["project_id"] for a in grouped["alerts"][:-1]] == [a["project_id"] for a in shown]
+    line = grouped["alerts"][-1]
+    assert line["grouped"] == len(rest)
+    assert line["money"]["amount"] == pytest.approx(sum(at_risk(a) for a in rest), abs=0.01)
+    assert line["message"].startswith(f"{len(rest)} more project(s) with unbilled hours older than 60 days, ")
+    assert "EUR in all" in line["message"]
+    assert "unbilled_aging" in line["message"]
+    assert grouped["counts"] == every["counts"], "counts are over every alert, before grouping"
+
+
+async def test_a_default_alerts_answer_is_ranked_by_money_at_risk_not_buried_in_small_items(mcp_client):
+    result = await call(mcp_client, "alerts")
+
+    assert len(result["alerts"]) == 8
+    assert sum(1 for a in result["alerts"] if a["kind"] == "unbilled" and "grouped" not in a) <= 5
+    assert all(at_risk(a) >= 500 for a in result["alerts"] if a["kind"] == "unbilled" and "grouped" not in a)
+    assert [a["severity"] for a in result["alerts"][:3]] == ["critical"] * 3
+    timer = next(a for a in result["alerts"] if a["kind"] == "timer")
+    assert timer["money"]["amount"] > 0, "a forgotten timer has money at stake"
 
 
 async def test_the_forgotten_timer_is_critical(mcp_client, fake_app):
@@ -99,7 +136,7 @@ async def test_unbilled_hours_older_than_n_days_per_project(mcp_client, fake_app
         if entry.billable == 1 and since <= entry.time_since < until and entry.projects_id:
             expected[entry.projects_id] = expected.get(entry.projects_id, 0.0) + seconds_of(entry, NOW) / 3600
 
-    result = await call(mcp_client, "alerts", kinds=["unbilled"])
+    result = await call(mcp_client, "alerts", kinds=["unbilled"], **UNGROUPED)
 
     found = {a["project_id"]: a["value"] for a in result["alerts"]}
     assert found == pytest.approx({pid: round(h, 2) for pid, h in expected.items() if h > 0}, abs=0.02)
@@ -133,7 +170,7 @@ async def test_min_severity_leaves_out_milder_alerts(mcp_client):
         ({"budget_threshold_pct": 0}, "budget_threshold_pct"),
         ({"utilization_period": "someday"}, "Cannot understand the period"),
         ({"timer_longer_than_hours": -1}, "timer_longer_than_hours"),
-        ({"page": 99}, "Page 99 does not exist"),
+        ({"offset": 99}, "offset 99 is past the end"),
     ],
 )
 async def test_bad_alert_arguments_are_tool_errors(mcp_client, arguments, message):

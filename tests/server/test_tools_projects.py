@@ -61,11 +61,11 @@ async def test_budget_usage_matches_the_raw_entries_for_every_budgeted_project(m
     store = store_of(fake_app)
     expected = open_budgeted(store)
 
-    result = await call(mcp_client, "budget_status")
+    result = await call(mcp_client, "budget_status", limit=100)
 
     rows = {r["project_id"]: r for r in result["projects"]}
     assert set(rows) == {p["id"] for p in expected}
-    assert result["total_projects"] == len(expected)
+    assert result["paging"]["total"] == len(expected)
     for project in expected:
         row, budget = rows[project["id"]], project["budget"]
         hours, value = raw_usage(store, project["id"])
@@ -76,7 +76,7 @@ async def test_budget_usage_matches_the_raw_entries_for_every_budgeted_project(m
         assert row["budget"]["pct_used"] == pytest.approx(used / budget["amount"] * 100, abs=0.06), project["name"]
         if budget["monetary"]:
             assert row["budget"]["amount_money"] == {"amount": budget["amount"], "currency": "EUR"}
-            assert row["budget"]["amount_hours"] is None
+            assert "amount_hours" not in row["budget"], "the other unit's fields are left out"
         else:
             assert row["budget"]["amount_hours"] == budget["amount"]
 
@@ -112,7 +112,7 @@ async def test_at_risk_only_lists_the_projects_at_risk(mcp_client, fake_app):
     store = store_of(fake_app)
     expected = {p["id"] for p in open_budgeted(store) if expected_risk(store, p)[2]}
 
-    result = await call(mcp_client, "budget_status", at_risk_only=True)
+    result = await call(mcp_client, "budget_status", at_risk_only=True, limit=100)
 
     assert expected, "the demo company has budgets at risk"
     assert {r["project_id"] for r in result["projects"]} == expected
@@ -153,10 +153,10 @@ async def test_list_projects_of_a_customer_with_budget_and_usage(mcp_client, fak
     acme = id_of(store.customers, "Acme Corp")
     expected = sorted(p["name"] for p in store.projects.values() if p["customers_id"] == acme and p["active"])
 
-    result = await call(mcp_client, "list_projects", customer="acme")
+    result = await call(mcp_client, "list_projects", customer="acme", limit=100)
 
     assert [p["name"] for p in result["projects"]] == expected
-    assert result["total_projects"] == len(expected)
+    assert result["paging"]["total"] == len(expected)
     redesign = next(p for p in result["projects"] if p["name"] == "Website Redesign")
     hours, _ = raw_usage(store, redesign["id"])
     assert redesign["booked_hours"] == pytest.approx(hours, abs=0.02)
@@ -164,7 +164,7 @@ async def test_list_projects_of_a_customer_with_budget_and_usage(mcp_client, fak
     assert redesign["budget"]["hard"] is True
     assert redesign["budget"]["pct_used"] == pytest.approx(hours / redesign["budget"]["amount_hours"] * 100, abs=0.06)
     seo = next(p for p in result["projects"] if p["name"] == "SEO Retainer")
-    assert seo["budget"] is None
+    assert "budget" not in seo, "no budget: the field is left out"
     assert all(p["customer"] == "Acme Corp" and p["customers_id"] == acme for p in result["projects"])
 
 
@@ -173,10 +173,10 @@ async def test_list_projects_pages_with_totals(mcp_client, fake_app):
     active = [p for p in store.projects.values() if p["active"]]
 
     first = await call(mcp_client, "list_projects", limit=10)
-    second = await call(mcp_client, "list_projects", limit=10, page=2)
+    second = await call(mcp_client, "list_projects", limit=10, **first["paging"]["next"])
 
-    assert first["total_projects"] == second["total_projects"] == len(active)
-    assert first["total_pages"] == math.ceil(len(active) / 10)
+    assert first["paging"]["total"] == second["paging"]["total"] == len(active)
+    assert second["paging"]["offset"] == 10
     names = [p["name"] for p in first["projects"] + second["projects"]]
     assert len(names) == len(set(names)) == min(20, len(active))
 
@@ -184,8 +184,8 @@ async def test_list_projects_pages_with_totals(mcp_client, fake_app):
 async def test_list_projects_shows_archived_and_completed_projects_on_request(mcp_client, fake_app):
     store = store_of(fake_app)
 
-    archived = await call(mcp_client, "list_projects", active="archived")
-    completed = await call(mcp_client, "list_projects", active="all", completed=True)
+    archived = await call(mcp_client, "list_projects", active="archived", limit=100)
+    completed = await call(mcp_client, "list_projects", active="all", completed=True, limit=100)
 
     assert {p["name"] for p in archived["projects"]} == {p["name"] for p in store.projects.values() if not p["active"]}
     assert {p["name"] for p in completed["projects"]} == {p["name"] for p in store.projects.values() if p["completed"]}
@@ -200,7 +200,7 @@ async def test_list_projects_shows_archived_and_completed_projects_on_request(mc
         ("budget_status", {"project": "SEO Retainer"}, "has no budget"),
         ("budget_status", {"risk_pct": 0}, "risk_pct"),
         ("budget_status", {"burn_window_days": 0}, "burn_window_days"),
-        ("budget_status", {"page": 9}, "Page 9 does not exist"),
+        ("budget_status", {"offset": 99}, "offset 99 is past the end"),
         ("list_projects", {"customer": "Nobody Inc"}, "No customer matches"),
         ("list_projects", {"limit": 500}, "limit"),
         ("list_projects", {"active": "deleted"}, "active"),

@@ -41,7 +41,7 @@ async def test_top_three_projects_by_unbilled_value_are_sorted_and_totals_cover_
     expected_top = sorted(expected.items(), key=lambda kv: (-kv[1][1], -kv[1][0]))[:3]
 
     result = await call(
-        mcp_client, "report_hours", period="this_month", billing="unbilled", group_by=["project"], top=3
+        mcp_client, "report_hours", period="this_month", billing="unbilled", group_by=["project"], limit=3
     )
 
     assert [g["ids"]["project"] for g in result["groups"]] == [pid for pid, _ in expected_top]
@@ -49,7 +49,7 @@ async def test_top_three_projects_by_unbilled_value_are_sorted_and_totals_cover_
         assert group["hours"] == hours_of(seconds)
         assert cents(group["value"]["amount"]) == value
         assert group["hard_budget_hours"] == hours_of(withheld)
-    assert result["total_groups"] == len(per_project)
+    assert result["paging"] == {"total": len(per_project), "offset": 0, "returned": 3, "next": {"offset": 3}}
     assert result["total_hours"] == hours_of(completed_totals(store, entries)[0])
 
 
@@ -73,6 +73,7 @@ async def test_unbilled_hours_for_project_alpha_last_30_days_by_employee(mcp_cli
         billing="unbilled",
         project="project alpha",
         group_by=["user"],
+        limit=50,
     )
 
     assert {g["ids"]["user"]: g["hours"] for g in result["groups"]} == {
@@ -142,7 +143,8 @@ async def test_two_dimensions_give_one_row_per_pair(mcp_client):
         ({"period": "this_month", "project": "Pheonix"}, "Did you mean: Phoenix"),
         ({"period": "this_month", "user": "Sarah"}, "ambiguous"),
         ({"period": "this_month", "group_by": ["project", "project"]}, "twice"),
-        ({"period": "this_month", "top": 0}, "top"),
+        ({"period": "this_month", "limit": 0}, "limit"),
+        ({"period": "this_month", "limit": 151}, "limit"),
         ({"period": "this_month", "billing": "paid"}, "billing"),
     ],
 )

@@ -46,7 +46,9 @@ async def test_report_totals_are_clockodos_revenue_for_several_seeds(tmp_path: P
             if e.projects_id in hard:
                 per_hard[e.projects_id] = per_hard.get(e.projects_id, 0) + finished_seconds(e)
 
-        result = await call(s.client, "report_hours", period="this_month", billing="unbilled", group_by=["project"])
+        result = await call(
+            s.client, "report_hours", period="this_month", billing="unbilled", group_by=["project"], limit=100
+        )
 
     assert result["total_hours"] == hours_of(seconds)
     assert cents(result["total_value"]["amount"]) == value
@@ -69,7 +71,7 @@ async def test_report_totals_are_clockodos_revenue_for_several_seeds(tmp_path: P
 async def test_the_issues_seed_reads_860_eur_like_clockodo_not_1287_50_at_rate_times_hours(tmp_path: Path):
     day = date(2026, 12, 1)
     async with served(tmp_path, seed(seed=11, today=day), pinned_instant(day)) as s:
-        result = await call(s.client, "report_hours", period="this_month", billing="unbilled")
+        result = await call(s.client, "report_hours", period="this_month", billing="unbilled", limit=100)
 
     assert result["total_value"] == {"amount": 860.0, "currency": "EUR"}  # 1,287.50 before, at rate × hours
     assert result["total_hours"] == 12.5
@@ -86,8 +88,8 @@ def small(tmp_path: Path) -> Any:
 
 async def test_open_hard_budgets_are_listed_apart_and_completed_ones_use_the_revenue_factor(tmp_path: Path):
     async with small(tmp_path) as s:
-        november = await call(s.client, "report_hours", period="2026-11", group_by=["project"])
-        september = await call(s.client, "report_hours", period="2026-09", group_by=["project"])
+        november = await call(s.client, "report_hours", period="2026-11", group_by=["project"], limit=100)
+        september = await call(s.client, "report_hours", period="2026-09", group_by=["project"], limit=100)
         store = s.store
 
     by_project = {g["ids"]["project"]: g for g in november["groups"]}
@@ -186,8 +188,8 @@ async def test_a_worker_is_told_the_figures_are_their_own_entries_with_rates_hid
         store = s.store
         me = next(u["id"] for u in store.users.values() if u["email"] == WORKER_EMAIL)
         own = select(store, day.replace(day=1), day, where=lambda e: e.users_id == me, running=False)
-        result = await call(s.client, "report_hours", period="this_month")
-        aging = await call(s.client, "unbilled_aging")
+        result = await call(s.client, "report_hours", period="this_month", limit=100)
+        aging = await call(s.client, "unbilled_aging", limit=100)
 
     assert result["total_hours"] == hours_of(completed_totals(store, own)[0])
     assert result["visibility"]["covers"] == "own_entries"
@@ -200,6 +202,6 @@ async def test_a_worker_is_told_the_figures_are_their_own_entries_with_rates_hid
 
 
 async def test_an_owner_sees_the_company_and_money(mcp_client):
-    result = await call(mcp_client, "report_hours", period="this_month")
+    result = await call(mcp_client, "report_hours", period="this_month", limit=100)
     assert result["visibility"] == {"covers": "company", "money_visible": True, "note": None}
     assert "worth" in result["summary"]

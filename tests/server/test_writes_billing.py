@@ -71,10 +71,15 @@ async def test_billing_preview_is_an_invoice_summary_and_changes_nothing(mcp_cli
         ),
         abs=0.05,
     )
-    assert sum(line["entries"] for line in invoice["lines"]) == len(expected)
-    assert {(line["project_id"], line["user_id"]) for line in invoice["lines"]} == {
-        (e.projects_id, e.users_id) for e in expected
-    }
+    more = invoice.get("more_lines", {"lines": 0, "entries": 0})
+    assert sum(line["entries"] for line in invoice["lines"]) + more["entries"] == len(expected)
+    keys = {(e.projects_id, e.users_id) for e in expected if e.type == 1}
+    items = {(e.projects_id, e.lumpsum_services_id or -e.services_id) for e in expected if e.type != 1}
+    time_lines = [line for line in invoice["lines"] if line["kind"] == "time"]
+    assert {(line["project_id"], line["user_id"]) for line in time_lines} <= keys
+    assert len(invoice["lines"]) + more["lines"] == len(keys) + len(items)
+    assert len(time_lines) == min(len(keys), 5), "the largest time lines are shown, the rest summed up"
+    assert len(invoice["lines"]) - len(time_lines) == min(len(items), 5), "lump sums are always their own lines"
     assert result["preview"]["running_left_out"] == [e.id for e in running]
     assert any("running timer" in w for w in result["warnings"])
     bulk = [e for e in expected if e.time_since < running[0].time_since]

@@ -37,21 +37,17 @@ from clockodo_mcp.server.models import Money
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
     AmountArg,
+    ConfirmArg,
     DayArg,
     IdArg,
     NameArg,
     NameValue,
     SearchText,
-    TokenText,
     ToolContext,
     tool_context,
 )
 from clockodo_mcp.server.undo import register_undo
 
-ConfirmArg = Annotated[
-    TokenText | None,
-    Field(description="Omit it to get a preview and a token; pass that token back with the SAME arguments to apply."),
-]
 # Clockodo's budget-notification thresholds (percent of the budget).
 THRESHOLDS = (*range(10, 151, 10), 200, 250, 300)
 STATUS_RULES = (
@@ -134,12 +130,9 @@ async def set_project_budget(
     ] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Set or change a project's budget: amount in hours or money, hard or soft, notification thresholds.
+    """Set a project's budget: amount in hours or money, hard or soft, notification thresholds.
 
-    Use it for "raise the Phoenix budget to 120 hours" (project="Phoenix", amount=120, unit="hours"). Two steps:
-    call WITHOUT confirm_token for a preview — the old and new budget and the project's usage so far against both
-    (used, % used, remaining, thresholds already passed) — and a token; call again with the SAME arguments plus
-    confirm_token to apply. Returns a change_id for undo, which restores the old budget.
+    E.g. "raise the Phoenix budget to 120 hours" → set_project_budget(project="Phoenix", amount=120, unit="hours").
     """
     unknown = [t for t in notification_thresholds or [] if t not in THRESHOLDS]
     if unknown:
@@ -378,14 +371,10 @@ async def decide_absence(
     note: Annotated[SearchText | None, Field(description="Optional remark, appended to the absence's note.")] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Approve or decline a pending absence request (holiday, special leave, home office …).
+    """Approve or decline a pending absence request (by absence_id, or user + a date it covers).
 
-    Use it for "approve Sarah's PTO request" (user="Sarah Chen", date=<a day of it>, decision="approve") or with
-    absence_id from absence_queue. Only pending requests can be decided. Two steps: call WITHOUT confirm_token for a
-    preview — the days, type, the holiday quota before and after (regular holidays), and teammates' approved
-    absences that overlap — and a token; call again with the SAME arguments plus confirm_token to apply. Undo of an
-    approval cancels it (Clockodo status "approval cancelled"; it cannot become pending again); a decline cannot
-    be undone.
+    The preview shows the days, holiday quota before/after and overlapping teammates. Undo of an approval cancels it;
+    a decline cannot be undone. E.g. decide_absence(decision="approve", user="Sarah Chen", date="2026-12-14").
     """
     tc = await tool_context(ctx)
     arguments = {

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field, PrivateAttr
 
-from clockodo_mcp.domain.budgets import DEFAULT_BURN_WINDOW_DAYS, gather
+from clockodo_mcp.domain.budgets import DEFAULT_BURN_WINDOW_DAYS, BudgetStatus, Usage, gather
 from clockodo_mcp.domain.hours import Scope, hours_report
 from clockodo_mcp.domain.people import load_absence_queue, load_utilization, type_name
 from clockodo_mcp.domain.periods import Period, local_today
-from clockodo_mcp.server.models import Money, PeriodOut, ToolOutput, fmt_money, hours
+from clockodo_mcp.server.models import Compact, ListOutput, Money, PeriodOut, fmt_money, hours
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
-    LimitArg,
-    PageArg,
+    OffsetArg,
     PeriodArg,
     ToolContext,
-    paginate,
+    limit_field,
+    page_of,
     tool_context,
     visibility_note,
     with_note,
@@ -35,37 +35,47 @@ ALL_KINDS: tuple[AlertKind, ...] = ("budget", "utilization", "unbilled", "absenc
 UNBILLED_LOOKBACK_DAYS = 730
 
 
-class AlertOut(BaseModel):
-    """One thing that needs attention, with the ids to act on it."""
+class AlertOut(Compact):
+    """One thing that needs attention (or a line summing up several), with the ids to act on it."""
 
     kind: AlertKind
     severity: Severity
     message: str
-    value: float | None = Field(default=None, description="The measured value (%, hours or days; see unit).")
-    threshold: float | None = Field(default=None, description="The threshold it crossed, in the same unit.")
+    value: float | None = Field(default=None, description="The measured value, in `unit`.")
+    threshold: float | None = Field(default=None, description="The threshold it crossed, in `unit`.")
     unit: str | None = None
-    money: Money | None = Field(default=None, description="Money at stake (unbilled value, money budgets).")
+    money: Money | None = Field(
+        default=None, description="Money at risk: unbilled value, a budget's overrun, a running timer's value."
+    )
+    grouped: int | None = Field(default=None, description="Set on a line that sums up this many alerts.")
     project_id: int | None = None
     customers_id: int | None = None
     users_id: int | None = None
     absence_id: int | None = None
     entry_id: int | None = None
+    # A summing-up line ranks by its largest item, so it follows the alerts of its kind it sums up after.
+    _rank_money: float | None = PrivateAttr(default=None)
 
 
-class AlertsOut(ToolOutput):
-    """Alerts sorted by severity (paged), with counts over all of them."""
+class AlertsOut(ListOutput):
+    """Alert lines, most severe and most money at risk first (paged), with counts over every alert."""
 
-    checked: list[str] = Field(description="The kinds of alerts that were checked.")
-    thresholds: dict[str, float | str] = Field(description="The thresholds used.")
-    utilization_period: PeriodOut | None
-    counts: dict[str, int] = Field(description="Alerts per severity, over all pages.")
-    counts_by_kind: dict[str, int]
-    page: int
-    limit: int
-    total_alerts: int
-    total_pages: int
+    rows_field: ClassVar[str] = "alerts"
+    utilization_period: PeriodOut | None = None
+    counts: dict[str, int] = Field(description="Alerts per severity, before grouping, over all pages.")
+    counts_by_kind: dict[str, int] = Field(description="Alerts per kind checked, before grouping.")
     alerts: list[AlertOut]
     note: str | None = None
+
+
+def _overrun(status: BudgetStatus, usage: Usage) -> float:
+    """Money booked beyond an exhausted budget (hours over budget valued at the project's blended rate)."""
+    if not status.exhausted or status.amount is None:
+        return 0.0
+    if status.unit == "money":
+        return max(0.0, usage.revenue - status.amount)
+    booked = usage.seconds / 3600.0
+    return max(0.0, booked - status.amount) * (usage.revenue / booked) if booked else 0.0
 
 
 async def budget_alerts(tc: ToolContext, threshold_pct: float, burn_window_days: int) -> list[AlertOut]:
@@ -78,7 +88,8 @@ async def budget_alerts(tc: ToolContext, threshold_pct: float, burn_window_days:
             continue
         past = status.pct_used >= threshold_pct
         severity: Severity = "critical" if status.exhausted else "warning" if past else "info"
-        money = Money.of(usage.revenue, tc.currency) if status.unit == "money" else None
+        overrun = _overrun(status, usage)
+        money = Money.of(overrun, tc.currency) if overrun > 0 else None
         alerts.append(
             AlertOut(
                 kind="budget",
@@ -154,8 +165,7 @@ async def unbilled_alerts(tc: ToolContext, older_than_days: int) -> list[AlertOu
                     f"unbilled for more than {older_than_days} days"
                 ),
                 value=hours(row.bucket.seconds),
-                threshold=float(older_than_days),
-                unit="unbilled hours older than the threshold (days)",
+                unit="hours",
                 money=value,
                 project_id=project_id,
                 customers_id=project.customers_id if project is not None else None,
@@ -204,6 +214,7 @@ async def timer_alerts(tc: ToolContext, longer_than_hours: float) -> list[AlertO
             if entry.projects_id
             else tc.master.customer_name(entry.customers_id)
         )
+        value = (entry.hourly_rate or 0.0) * running if int(entry.billable) > 0 else 0.0
         alerts.append(
             AlertOut(
                 kind="timer",
@@ -215,6 +226,7 @@ async def timer_alerts(tc: ToolContext, longer_than_hours: float) -> list[AlertO
                 value=round(running, 2),
                 threshold=longer_than_hours,
                 unit="hours running",
+                money=Money.of(value, tc.currency) if value > 0 else None,
                 users_id=entry.users_id,
                 project_id=entry.projects_id,
                 customers_id=entry.customers_id,
@@ -222,6 +234,68 @@ async def timer_alerts(tc: ToolContext, longer_than_hours: float) -> list[AlertO
             )
         )
     return alerts
+
+
+FOLLOW_UP: dict[str, str] = {
+    "budget": "budget_status(at_risk_only=true)",
+    "utilization": "utilization",
+    "unbilled": 'unbilled_aging(per="project")',
+    "absence_request": "absence_queue",
+    "timer": 'get_timer(user="everyone")',
+}
+NOUNS: dict[str, str] = {
+    "budget": "budget(s) at risk",
+    "utilization": "under-utilized employee(s)",
+    "unbilled": "project(s) with unbilled hours older than {days} days",
+    "absence_request": "absence request(s) pending too long",
+    "timer": "long-running timer(s)",
+}
+
+
+def _at_risk(alert: AlertOut) -> float:
+    return alert.money.amount if alert.money is not None else 0.0
+
+
+def rank_key(alert: AlertOut) -> tuple[int, float, int, bool, float, str]:
+    """Most severe first, then most money at risk, then by check (its summing-up line last), then largest value."""
+    money = alert._rank_money if alert._rank_money is not None else _at_risk(alert)
+    severity, kind = SEVERITY_RANK[alert.severity], ALL_KINDS.index(alert.kind)
+    return (severity, -money, kind, alert.grouped is not None, -(alert.value or 0.0), alert.message)
+
+
+def grouped(
+    alerts: list[AlertOut], *, per_kind: int, below: float, currency: str, unbilled_days: int
+) -> list[AlertOut]:
+    """Ranked lines: per kind and severity the first `per_kind` alerts worth at least `below`, then one line for
+    the rest ("14 more project(s) with unbilled hours …, 1,234.00 EUR in all")."""
+    lines: list[AlertOut] = []
+    rest: dict[tuple[str, str], list[AlertOut]] = {}
+    shown: dict[tuple[str, str], int] = {}
+    for alert in sorted(alerts, key=rank_key):
+        key = (alert.kind, alert.severity)
+        small = alert.money is not None and alert.money.amount < below
+        if shown.get(key, 0) < per_kind and not small:
+            shown[key] = shown.get(key, 0) + 1
+            lines.append(alert)
+        else:
+            rest.setdefault(key, []).append(alert)
+    for (kind, severity), items in rest.items():
+        money = sum(_at_risk(a) for a in items)
+        noun = NOUNS[kind].format(days=unbilled_days)
+        worth = f", {fmt_money(Money.of(money, currency))} in all" if money > 0 else ""
+        lead = "more " if shown.get((kind, severity)) else ""
+        line = AlertOut(
+            kind=items[0].kind,
+            severity=items[0].severity,
+            message=f"{len(items)} {lead}{noun}{worth} (see {FOLLOW_UP[kind]})",
+            unit="hours" if kind == "unbilled" else None,
+            value=round(sum(a.value or 0.0 for a in items), 2) if kind == "unbilled" else None,
+            money=Money.of(money, currency) if money > 0 else None,
+            grouped=len(items),
+        )
+        line._rank_money = max(_at_risk(a) for a in items)
+        lines.append(line)
+    return sorted(lines, key=rank_key)
 
 
 @tool(title="Alerts: what needs attention", toolset="core", read_only=True, destructive=False, idempotent=True)
@@ -233,13 +307,7 @@ async def alerts(
     utilization_below_pct: Annotated[
         float, Field(ge=0, le=1000, description="Employees whose billable utilization is below this %.")
     ] = 60.0,
-    utilization_period: Annotated[
-        PeriodArg,
-        Field(
-            description="Period for the utilization check: last_30_days, this_month, last_month, 'YYYY-MM', "
-            '{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"}, … (as for every period argument).'
-        ),
-    ] = "last_30_days",
+    utilization_period: Annotated[PeriodArg, Field(description="Period of the utilization check.")] = "last_30_days",
     unbilled_older_than_days: Annotated[
         int, Field(ge=1, le=729, description="Unbilled hours booked more than this many days ago.")
     ] = 60,
@@ -250,21 +318,22 @@ async def alerts(
         float, Field(gt=0, le=1000, description="Timers running longer than this many hours.")
     ] = 10.0,
     kinds: Annotated[
-        Annotated[list[AlertKind], Field(max_length=10)] | None,
-        Field(description="Only these checks: budget, utilization, unbilled, absence_request, timer (default all)."),
+        Annotated[list[AlertKind], Field(max_length=10)] | None, Field(description="Only these checks (default all).")
     ] = None,
     min_severity: Annotated[Severity, Field(description="Leave out alerts below this severity.")] = "info",
-    page: PageArg = 1,
-    limit: LimitArg = 50,
+    per_kind: Annotated[
+        int, Field(ge=1, le=1000, description="Alerts listed one by one per kind and severity; the rest are summed up.")
+    ] = 5,
+    group_below: Annotated[
+        float, Field(ge=0, le=1e9, description="Alerts with less money at risk are summed up too (account currency).")
+    ] = 500.0,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 8,
 ) -> AlertsOut:
-    """One list of everything that needs attention, most severe first, each with the ids to follow up.
+    """Everything that needs attention, most severe and most money at risk first.
 
-    Checks (thresholds are arguments with defaults): budgets at least 80% used (critical when exhausted; info when
-    only the forecast says they run out within 30 days or before the deadline), billable utilization below 60% over
-    the last 30 days (critical below half of that), unbilled hours older than 60 days per project, absence requests
-    pending longer than 7 days (critical beyond 14), timers running longer than 10 hours (critical from 24 h).
-    Use it for "what needs my attention?" or a morning check; follow up with budget_status, utilization,
-    unbilled_aging, absence_queue or get_timer.
+    Checks budgets, billable utilization, old unbilled hours, absence requests pending too long and long-running
+    timers; small alerts are summed up per kind. Use it for "what needs my attention?".
     """
     tc = await tool_context(ctx)
     chosen = list(dict.fromkeys(kinds)) if kinds else list(ALL_KINDS)
@@ -287,36 +356,29 @@ async def alerts(
     await gather(*(check(checks[kind]) for kind in chosen))
     floor = SEVERITY_RANK[min_severity]
     kept = [a for a in found if SEVERITY_RANK[a.severity] <= floor]
-    kept.sort(key=lambda a: (SEVERITY_RANK[a.severity], ALL_KINDS.index(a.kind), -(a.value or 0.0), a.message))
-    shown, total_pages = paginate(kept, page, limit)
+    lines = grouped(
+        kept, per_kind=per_kind, below=group_below, currency=tc.currency, unbilled_days=unbilled_older_than_days
+    )
+    shown, paging = page_of(lines, offset, limit)
     counts = {s: sum(1 for a in kept if a.severity == s) for s in SEVERITY_RANK}
     by_kind = {k: sum(1 for a in kept if a.kind == k) for k in chosen}
-    lead = "; ".join(f"[{a.severity}] {a.message}" for a in shown[:5])
+    lead = "; ".join(f"[{a.severity}] {a.message}" for a in shown[:3])
     summary = (
-        f"{len(kept)} alert(s): {counts['critical']} critical, {counts['warning']} warning, {counts['info']} info"
+        f"{len(kept)} alert(s): {counts['critical']} critical, {counts['warning']} warning, {counts['info']} info ("
+        + ", ".join(f"{k} {n}" for k, n in by_kind.items() if n)
+        + f"), in {len(lines)} line(s)"
         + (f". {lead}" if lead else ". Nothing needs attention.")
-        + ("…" if len(shown) > 5 else "")
+        + ("…" if len(shown) > 3 else "")
+        + paging.sentence()
     )
     note = visibility_note(tc)
     return AlertsOut(
         summary=with_note(summary, note),
         note=note,
-        checked=list(chosen),
-        thresholds={
-            "budget_threshold_pct": budget_threshold_pct,
-            "utilization_below_pct": utilization_below_pct,
-            "unbilled_older_than_days": unbilled_older_than_days,
-            "pending_longer_than_days": pending_longer_than_days,
-            "timer_longer_than_hours": timer_longer_than_hours,
-            "burn_window_days": DEFAULT_BURN_WINDOW_DAYS,
-        },
         utilization_period=PeriodOut.of(period) if period else None,
         counts=counts,
         counts_by_kind=by_kind,
-        page=page,
-        limit=limit,
-        total_alerts=len(kept),
-        total_pages=total_pages,
+        paging=paging,
         alerts=shown,
     ).audited_as("ok", count=len(shown))
 

@@ -42,21 +42,17 @@ from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money, fmt_money, hours
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
+    ConfirmArg,
     MoneyArg,
     NameArg,
     PeriodArg,
     ShortText,
-    TokenText,
     ToolContext,
     tool_context,
 )
 from clockodo_mcp.server.tools.reporting import running_out
 from clockodo_mcp.server.undo import register_undo
 
-ConfirmArg = Annotated[
-    TokenText | None,
-    Field(description="Omit it to get a preview and a token; pass that token back with the SAME arguments to apply."),
-]
 PAGE_SIZE = 1000
 RATE_CRITERIA = ("customer_ids", "project_ids", "service_ids", "user_ids")
 _FILTER_KEYS = ("customers_id", "projects_id", "users_id", "services_id")
@@ -99,6 +95,10 @@ async def _select(client: ClockodoClient, since: datetime, until: datetime, entr
 
 def _prices(tc: ToolContext) -> dict[int, float]:
     return {sid: float(s.price) for sid, s in tc.master.lump_sum_services.items()}
+
+
+MAX_INVOICE_LINES = 5  # lump-sum lines and the largest time lines; `more_lines` sums up the rest (bounded)
+MAX_INVOICE_PROJECTS = 6  # per-project subtotals of the largest projects; `more_projects` counts the rest
 
 
 def _summarize(entries: Sequence[Entry], tc: ToolContext) -> InvoiceSummary:
@@ -157,8 +157,19 @@ def invoice_out(summary: InvoiceSummary, tc: ToolContext) -> dict[str, Any]:
             "hours_without_value": hours(p.withheld_seconds),
             "open_hard_budget": _budget_of(tc, p.project_id),
         }
-        for p in summary.projects
+        for p in sorted(summary.projects, key=lambda p: -p.value)[:MAX_INVOICE_PROJECTS]
     ]
+    # Lump sums are always their own lines (few, and an invoice must show them); time lines are the largest few.
+    lump_sums = [line for line in summary.lines if line.kind == "lump_sum"][:MAX_INVOICE_LINES]
+    time_lines = [line for line in summary.lines if line.kind != "lump_sum"]
+    largest = lump_sums + sorted(time_lines, key=lambda line: -(line.value or 0))[:MAX_INVOICE_LINES]
+    hidden = [line for line in summary.lines if line not in largest]
+    more = {
+        "lines": len(hidden),
+        "entries": sum(line.entries for line in hidden),
+        "hours": hours(sum(line.seconds for line in hidden)),
+        "value": _money(sum(line.value or 0 for line in hidden), tc),
+    }
     tz = tc.account.timezone
     valued = summary.valued_seconds
     note = (
@@ -168,8 +179,10 @@ def invoice_out(summary: InvoiceSummary, tc: ToolContext) -> dict[str, Any]:
         else None
     )
     return {
-        "lines": [_line_out(line, tc) for line in summary.lines],
+        "lines": [_line_out(line, tc) for line in largest],
+        **({"more_lines": more} if hidden else {}),
         "projects": projects,
+        **({"more_projects": len(summary.projects) - len(projects)} if len(summary.projects) > len(projects) else {}),
         "total_hours": hours(summary.seconds),
         "time_value": _money(summary.time_value, tc),
         "lump_sums": _money(summary.lump_sum_value, tc),
@@ -330,15 +343,10 @@ async def set_billing_state(
     ] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Change the billing state of the finished entries of a period (e.g. mark as billed), with an invoice summary.
+    """Change the billing state of a period's finished entries (e.g. mark billed), with an invoice summary.
 
-    Use it for "mark all completed hours for Client XYZ as billed and give me an invoice summary"
-    (period="this_month", customer="Client XYZ", to_state="billed"), or to un-bill (to_state="unbilled") or to make
-    unbilled work not billable. Filters: customer, project, user, service (names or ids). Running timers are left
-    out. Two steps: call it WITHOUT confirm_token first — nothing changes; you get the invoice summary (a line per
-    project and employee with hours, blended rate and value; totals; entry count) and a confirm_token. Show it to
-    the user; if they agree, call again with the SAME arguments plus confirm_token. The result is the same summary,
-    applied, with a change_id for undo. Billed entries cannot become not_billable in one step.
+    Running timers are left out; billed entries cannot become not_billable in one step. E.g. "mark Client XYZ's
+    hours this month as billed" → set_billing_state(period="this_month", customer="Client XYZ", to_state="billed").
     """
     if from_state is None:
         from_state = NATURAL_PREDECESSOR[to_state]
@@ -436,7 +444,7 @@ async def set_billing_state(
             f"would become {to_state}.",
             preview=preview,
             target=target,
-            before={"billing": from_state, "entries": summary.entries, "invoice": invoice},
+            before={"billing": from_state, "entries": summary.entries},  # the invoice is in the preview already
             apply=apply,
             warnings=warnings,
         )
@@ -675,22 +683,14 @@ async def set_hourly_rate(
     user: NameArg = None,
     rerate_period: Annotated[
         ShortText | DateRange | None,
-        Field(
-            description="Also re-rate the unbilled time entries of this period that match the rule (same syntax "
-            "as period elsewhere, e.g. this_month). Billed entries are never re-rated."
-        ),
+        Field(description="A period: also re-rate its unbilled entries matching the rule (billed ones never)."),
     ] = None,
     confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Create or change an hourly-rate rule for a customer, project, service and/or user; optionally re-rate entries.
+    """Create or change an hourly-rate rule (customer OR project, with service and/or user).
 
-    A rule with exactly these criteria is updated, otherwise a new rule is created (Clockodo applies the most
-    specific matching rule to new entries). A rule may combine customer OR project (not both) with service and user.
-    Existing entries keep their rate unless rerate_period is given: then the unbilled time entries of that period
-    matching the criteria get the new rate, and the preview shows the value change. Two steps: call WITHOUT
-    confirm_token for a preview (old → new rate, entries re-rated, value change) and a token; call again with the
-    SAME arguments plus confirm_token to apply. Example: "set the rate for Project Phoenix to 95 €/h from this
-    month" → set_hourly_rate(hourly_rate=95, project="Phoenix", rerate_period="this_month").
+    Existing entries keep their rate unless rerate_period is given (then that period's unbilled matching entries
+    are re-rated). E.g. set_hourly_rate(hourly_rate=95, project="Phoenix", rerate_period="this_month").
     """
     if customer is None and project is None and service is None and user is None:
         raise ToolError(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from clockodo_mcp.audit import find_change, iter_records_reversed
 from clockodo_mcp.audit.readers import is_write_outcome
@@ -17,9 +17,9 @@ from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.confirm import confirmable
 from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
-from clockodo_mcp.server.models import ToolOutput
+from clockodo_mcp.server.models import Compact, ListOutput
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import TokenText, plain_text, tool_context
+from clockodo_mcp.server.tools.common import ConfirmArg, OffsetArg, limit_field, page_of, plain_text, tool_context
 from clockodo_mcp.server.undo import UNDO_HANDLERS
 
 NOTHING = "Nothing was changed."
@@ -42,22 +42,11 @@ async def undo(
         Field(min_length=1, max_length=64, description="The change_id of an applied write (see list_changes)."),
     ],
     ctx: Context[Any, Any],
-    confirm_token: Annotated[
-        TokenText | None,
-        Field(
-            description="Omit to get a preview and a token; to apply, call again with the SAME change_id and the "
-            "token. (Where the client can show forms, the server may instead ask the user directly.)"
-        ),
-    ] = None,
+    confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Revert an earlier write by its change_id: recreate a deleted entry, restore edited values, remove a logged
-    entry, restart a stopped timer or remove a started one, and (for billing, budgets, rates, absences) restore the
-    previous state.
+    """Revert an applied write by its change_id (from list_changes); undoing an undo redoes.
 
-    Two steps like every write: call without confirm_token for a preview of what the undo will do — nothing
-    changes; after the user agrees, call again with the same change_id plus confirm_token. Refused if the target
-    was changed since (so newer work is never overwritten) or if the change was already undone. An undo is itself a
-    change: undo its change_id to redo. Example: undo(change_id="3f9a1c2b7d4e5f60").
+    Refused if the target changed since or the change was already undone. E.g. undo(change_id="3f9a1c2b7d4e5f60").
     """
     tc = await tool_context(ctx)
     path = tc.runtime.audit.path
@@ -104,7 +93,7 @@ async def undo(
     return await run_gated(tc.runtime, "undo", {"change_id": change_id}, confirm_token, plan)
 
 
-class ChangeOut(BaseModel):
+class ChangeOut(Compact):
     """One applied write from the audit log."""
 
     change_id: str
@@ -118,13 +107,14 @@ class ChangeOut(BaseModel):
     undoes: str | None = Field(default=None, description="For an undo: the change_id it reverted.")
 
 
-class ChangesOut(ToolOutput):
+class ChangesOut(ListOutput):
     """Recent applied writes, newest first."""
 
+    rows_field: ClassVar[str] = "changes"
     changes: list[ChangeOut]
 
 
-def recent_changes(path: Path, limit: int, tool_name: str | None) -> list[ChangeOut]:
+def recent_changes(path: Path, tool_name: str | None) -> list[ChangeOut]:
     """Newest first; an undo always comes after its change, so one backwards pass knows what was undone."""
     undone: dict[str, str] = {}
     found: list[ChangeOut] = []
@@ -152,31 +142,30 @@ def recent_changes(path: Path, limit: int, tool_name: str | None) -> list[Change
                 undoes=undoes if isinstance(undoes, str) else None,
             )
         )
-        if len(found) >= limit:
-            break
     return found
 
 
 @tool(title="List recent changes", toolset="core", read_only=True, destructive=False, idempotent=True, open_world=False)
 async def list_changes(
     ctx: Context[Any, Any],
-    limit: Annotated[int, Field(ge=1, le=200, description="How many changes, newest first.")] = 20,
     tool: Annotated[
         Annotated[str, AfterValidator(plain_text)] | None,
-        Field(max_length=64, description="Only changes made by this tool, e.g. 'log_time'."),
+        Field(max_length=64, description="Only changes by this tool."),
     ] = None,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 10,
 ) -> ChangesOut:
-    """List recent writes made through this server (from its local audit log), newest first, with their change_id.
-
-    Each shows the tool, when, a summary, the Clockodo ids touched, and whether it was undone. Use it to find the
-    change_id for undo, or to answer "what did you change?". Example: list_changes(limit=5, tool="log_time").
-    """
+    """List the writes made through this server, newest first, with the change_id that undo takes."""
     runtime = runtime_of(ctx)
-    changes = await anyio.to_thread.run_sync(recent_changes, runtime.audit.path, limit, tool)
+    found = await anyio.to_thread.run_sync(recent_changes, runtime.audit.path, tool)
+    changes, paging = page_of(found, offset, limit)
     if changes:
-        summary = f"{len(changes)} recent change(s), newest first: " + "; ".join(
-            f"{c.change_id} {c.tool}{' (undone)' if c.undone else ''}: {c.summary}" for c in changes[:5]
+        summary = (
+            f"{paging.total} change(s), newest first: "
+            + "; ".join(f"{c.change_id} {c.tool}{' (undone)' if c.undone else ''}: {c.summary}" for c in changes[:3])
+            + ("…" if len(changes) > 3 else ".")
+            + paging.sentence()
         )
     else:
         summary = "No changes recorded yet" + (f" for {tool}." if tool else ".")
-    return ChangesOut(summary=summary, changes=changes).audited_as("ok", count=len(changes))
+    return ChangesOut(summary=summary, changes=changes, paging=paging).audited_as("ok", count=len(changes))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -17,8 +18,11 @@ from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.periods import FIRST_DAY, LAST_DAY, DateRange, Period, parse_period
 from clockodo_mcp.domain.running import Timers, TimerSource, find_timers
 from clockodo_mcp.server.calls import runtime_of
+from clockodo_mcp.server.models import Paging
 from clockodo_mcp.server.runtime import Account, Runtime
 
+# The forms of a period, of a name and of the two-step confirmation are explained once, in the server instructions
+# (server/app.py): repeating them in every field cost more than a thousand tokens of every tools/list.
 # -- argument types: every parameter is range-checked before a tool body sees it -------------------------------
 
 MAX_ID = 2**63 - 1  # Clockodo's ids are int64 (OpenAPI spec)
@@ -66,19 +70,12 @@ DayArg = Annotated[date, AfterValidator(clockodo_day)]
 ShortText = Annotated[str, StringConstraints(max_length=64)]  # periods, days, times, durations
 
 PeriodArg = Annotated[
-    ShortText | DateRange,
-    Field(
-        description=(
-            "today, yesterday, this_week, last_week, this_month, last_month, this_quarter, last_quarter, this_year, "
-            "last_year, last_N_days (e.g. last_30_days), 'YYYY-MM-DD', 'YYYY-MM', 'YYYY-Q1', 'YYYY', or "
-            '{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (inclusive), in the account time zone.'
-        )
-    ),
+    ShortText | DateRange, Field(description="E.g. this_month, last_30_days, '2026-11' (see instructions).")
 ]
 NameValue = NameText | IdArg
-NameArg = Annotated[
-    NameValue | None,
-    Field(description="A name (fuzzy, case-insensitive) or a numeric id. Ambiguous names are refused with candidates."),
+NameArg = Annotated[NameValue | None, Field()]  # a name or an id (see instructions)
+ConfirmArg = Annotated[
+    TokenText | None, Field(description="Omit to preview; then repeat the call with the preview's token.")
 ]
 
 
@@ -167,19 +164,32 @@ async def tool_context(ctx: Context[Any, Any]) -> ToolContext:
 
 T = TypeVar("T")
 
-PageArg = Annotated[int, Field(ge=1, le=100000, description="Page number, from 1.")]
-LimitArg = Annotated[int, Field(ge=1, le=200, description="Rows per page (1–200).")]
+# Paging: every list tool takes `offset` and `limit` and answers with `paging` (models.Paging). `limit` has a
+# per-tool default that keeps a default answer small and a hard cap that keeps any answer under the client's
+# size limit (server/bounds.py is the last resort behind the caps).
+OffsetArg = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
-def paginate(items: list[T], page: int, limit: int) -> tuple[list[T], int]:
-    """One page of `items` and the number of pages; asking past the last page is an error, not an empty list."""
-    total_pages = max(1, -(-len(items) // limit))
-    if page > total_pages:
+def limit_field(cap: int) -> Any:
+    """The `limit` argument's constraints: 1 to the tool's hard cap."""
+    return Field(ge=1, le=cap)
+
+
+def paging_of(total: int, offset: int, returned: int) -> Paging:
+    """Where a page of `returned` rows from `offset` sits in `total`, with the exact next-page hint."""
+    if offset and offset >= total:
         raise ToolError(
-            f"Page {page} does not exist: there are {len(items)} row(s), {total_pages} page(s) of {limit}. "
-            f"Use page 1–{total_pages}."
+            f"offset {offset} is past the end: there are {total} matching row(s)"
+            + (f"; use an offset below {total} (the first page is offset 0)." if total else "; use offset 0.")
         )
-    return items[(page - 1) * limit : page * limit], total_pages
+    end = offset + returned
+    return Paging(total=total, offset=offset, returned=returned, next={"offset": end} if end < total else None)
+
+
+def page_of(items: Sequence[T], offset: int, limit: int) -> tuple[list[T], Paging]:
+    """The rows from `offset` (at most `limit`) and their paging; an offset past the end is an error."""
+    shown = list(items[offset : offset + limit])
+    return shown, paging_of(len(items), offset, len(shown))
 
 
 WORKER_NOTE = (

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from clockodo_mcp.clockodo import Absence, AbsenceType, TargetHoursRow
 from clockodo_mcp.domain.people import (
@@ -26,15 +26,15 @@ from clockodo_mcp.domain.people import (
     years_of,
 )
 from clockodo_mcp.domain.periods import Period, PeriodError, local_today
-from clockodo_mcp.server.models import PeriodOut, ToolOutput
+from clockodo_mcp.server.models import Compact, ListOutput, PeriodOut
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
-    LimitArg,
     NameArg,
-    PageArg,
+    OffsetArg,
     PeriodArg,
     ToolContext,
-    paginate,
+    limit_field,
+    page_of,
     tool_context,
     visibility_note,
     with_note,
@@ -70,32 +70,29 @@ def ratio(value: float | None) -> float | None:
 # -- list_users ------------------------------------------------------------------------------------------
 
 
-class UserOut(BaseModel):
+class UserOut(Compact):
     """An employee."""
 
     id: int
     name: str
-    email: str | None
-    number: str | None
-    role: str | None = Field(description="owner, worker (or legacy manager).")
+    email: str | None = None
+    number: str | None = None
+    role: str | None = Field(default=None, description="owner, worker (or legacy manager).")
     active: bool
-    team: str | None
-    teams_id: int | None
-    start_date: date | None
-    exit_date: date | None
+    team: str | None = None
+    teams_id: int | None = None
+    start_date: date | None = None
+    exit_date: date | None = None
     weekly_target_hours: float | None = Field(
-        description="From the target-hours row in force today (weekly rows); null when there is none or it is monthly."
+        default=None, description="From today's target-hours row when it is weekly."
     )
-    monthly_target_hours: float | None = Field(description="Set when today's target-hours row is monthly.")
+    monthly_target_hours: float | None = Field(default=None, description="When today's target-hours row is monthly.")
 
 
-class UsersOut(ToolOutput):
+class UsersOut(ListOutput):
     """A page of employees plus totals."""
 
-    page: int
-    limit: int
-    total_users: int
-    total_pages: int
+    rows_field: ClassVar[str] = "users"
     users: list[UserOut]
 
 
@@ -106,14 +103,10 @@ async def list_users(
     active: Annotated[
         Literal["active", "inactive", "all"], Field(description="Active employees (default), inactive ones, or all.")
     ] = "active",
-    page: PageArg = 1,
-    limit: LimitArg = 50,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(120)] = 12,
 ) -> UsersOut:
-    """List employees with their team, role, active state and weekly target hours (from Clockodo's target hours).
-
-    Use it for "who is in the design team?" (team="Design"), to find a user's id, or to see who works part time.
-    Sorted by name; paged with totals.
-    """
+    """List employees by name with team, role and weekly target hours, e.g. list_users(team="Design")."""
     tc = await tool_context(ctx)
     team_id = tc.master.resolve("team", team).id if team is not None else None
     members = set(tc.master.team_members(team_id)) if team_id is not None else None
@@ -123,7 +116,7 @@ async def list_users(
         if (members is None or u.id in members) and (active == "all" or u.active == (active == "active"))
     ]
     matching.sort(key=lambda u: ((u.name or "").lower(), u.id))
-    shown, total_pages = paginate(matching, page, limit)
+    shown, paging = page_of(matching, offset, limit)
     rows_by_user: dict[int, list[TargetHoursRow]] = {}
     if shown:
         for row in await tc.runtime.client.target_hours.list():
@@ -150,27 +143,25 @@ async def list_users(
             )
         )
     scope = f" in team {tc.master.team_name(team_id)}" if team_id is not None else ""
-    summary = f"{len(matching)} {'' if active == 'all' else active + ' '}employee(s){scope}. " + (
-        f"Page {page} of {total_pages}: "
-        + "; ".join(
+    summary = f"{len(matching)} {'' if active == 'all' else active + ' '}employee(s){scope}: " + (
+        "; ".join(
             f"{u.name} ({u.team or 'no team'}"
             + (f", {u.weekly_target_hours:g} h/week" if u.weekly_target_hours is not None else "")
             + ")"
-            for u in users[:8]
+            for u in users[:3]
         )
-        + ("…" if len(users) > 8 else ".")
+        + ("…" if len(users) > 3 else ".")
+        + paging.sentence()
         if users
         else "Nobody matches."
     )
-    return UsersOut(
-        summary=summary, page=page, limit=limit, total_users=len(matching), total_pages=total_pages, users=users
-    ).audited_as("ok", count=len(users))
+    return UsersOut(summary=summary, paging=paging, users=users).audited_as("ok", count=len(users))
 
 
 # -- list_absences ---------------------------------------------------------------------------------------
 
 
-class AbsenceOut(BaseModel):
+class AbsenceOut(Compact):
     """One absence with names resolved."""
 
     id: int
@@ -179,17 +170,15 @@ class AbsenceOut(BaseModel):
     date_since: date
     date_until: date
     status: str = Field(description="pending, approved, declined, approval_cancelled, request_cancelled.")
-    status_id: int
-    type: str | None = Field(description="regular_holiday, sick_self, home_office, …; null when Clockodo hides it.")
-    type_id: int | None
-    half_day: bool
-    days: float | None = Field(description="Absence days (Clockodo's count_days; halves allowed).")
-    hours: float | None = Field(description="For overtime reduction (counted in hours).")
-    date_enquired: date | None
-    date_approved: date | None
-    approved_by: str | None
-    note: str | None
-    public_note: str | None
+    type: str | None = Field(default=None, description="regular_holiday, sick_self, …; absent when hidden.")
+    half_day: bool | None = Field(default=None, description="True for a half day (absent otherwise).")
+    days: float | None = Field(default=None, description="Absence days (halves allowed).")
+    hours: float | None = Field(default=None, description="For overtime reduction (counted in hours).")
+    date_enquired: date | None = None
+    date_approved: date | None = None
+    approved_by: str | None = None
+    note: str | None = None
+    public_note: str | None = None
 
 
 def absence_out(absence: Absence, tc: ToolContext) -> AbsenceOut:
@@ -201,28 +190,23 @@ def absence_out(absence: Absence, tc: ToolContext) -> AbsenceOut:
         date_since=absence.date_since,
         date_until=absence_last_day(absence),
         status=status_name(int(absence.status)),
-        status_id=int(absence.status),
         type=type_name(absence.type),
-        type_id=None if absence.type is None else int(absence.type),
-        half_day=bool(absence.half_day),
+        half_day=True if absence.half_day else None,
         days=absence.count_days,
         hours=absence.count_hours,
         date_enquired=absence.date_enquired,
         date_approved=absence.date_approved,
         approved_by=tc.master.user_name(absence.approved_by) if absence.approved_by else None,
-        note=absence.note,
-        public_note=absence.public_note,
+        note=absence.note or None,
+        public_note=absence.public_note or None,
     )
 
 
-class AbsencesOut(ToolOutput):
+class AbsencesOut(ListOutput):
     """A page of absences plus totals over every matching absence."""
 
+    rows_field: ClassVar[str] = "absences"
     period: PeriodOut
-    page: int
-    limit: int
-    total_absences: int
-    total_pages: int
     days_by_type: dict[str, float] = Field(description="Absence days per type over all matching absences.")
     hours_by_type: dict[str, float] = Field(description="Hours of hour-based absences (overtime reduction).")
     absences: list[AbsenceOut]
@@ -252,15 +236,12 @@ async def list_absences(
         Annotated[list[TypeName], Field(max_length=20)] | None,
         Field(description="Only these types, e.g. ['regular_holiday']."),
     ] = None,
-    page: PageArg = 1,
-    limit: LimitArg = 50,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(80)] = 8,
 ) -> AbsencesOut:
-    """List absences (holidays, sick days, home office, …) of a period or year, by user or team, status and type.
+    """List absences (holidays, sick days, home office, …) touching a period, with days per type.
 
-    Each absence has its days (or hours for overtime reduction), status and type as names plus Clockodo's ids.
-    Use it for "who is off next week?" (period=next week's dates, status=['approved']), "Sarah's holidays this
-    year" (user="Sarah Chen", type=['regular_holiday']) or "sick days of the QA team last quarter". Sorted by
-    start date; paged with totals. For requests waiting for approval use absence_queue.
+    E.g. "who is off next week?" → list_absences(period={"from": …, "to": …}, status=["approved"]).
     """
     tc = await tool_context(ctx)
     resolved = _absence_period(tc, period, year)
@@ -288,7 +269,7 @@ async def list_absences(
         and (type_ids is None or (a.type is not None and int(a.type) in type_ids))
     ]
     matching.sort(key=lambda a: (a.date_since, tc.master.user_name(a.users_id), a.id))
-    shown, total_pages = paginate(matching, page, limit)
+    shown, paging = page_of(matching, offset, limit)
     days: dict[str, float] = {}
     hours_by: dict[str, float] = {}
     for a in matching:
@@ -298,23 +279,20 @@ async def list_absences(
         else:
             days[key] = days.get(key, 0.0) + float(a.count_days or 0.0)
     rows = [absence_out(a, tc) for a in shown]
-    lead = "; ".join(f"{r.user}: {r.type or 'absence'} {r.date_since}–{r.date_until} ({r.status})" for r in rows[:5])
+    lead = "; ".join(f"{r.user}: {r.type or 'absence'} {r.date_since}–{r.date_until} ({r.status})" for r in rows[:3])
     summary = (
         f"{len(matching)} absence(s) in {resolved.describe()}{tc.describe_scope(scope)}"
         + (f": {', '.join(f'{v:g} day(s) {k}' for k, v in sorted(days.items()))}" if days else "")
-        + f". Page {page} of {total_pages}"
-        + (f": {lead}" if lead else "")
-        + ("…" if len(rows) > 5 else ".")
+        + (f". {lead}" if lead else "")
+        + ("…" if len(rows) > 3 else ".")
+        + paging.sentence()
     )
     note = visibility_note(tc)
     return AbsencesOut(
         summary=with_note(summary, note),
         note=note,
         period=PeriodOut.of(resolved),
-        page=page,
-        limit=limit,
-        total_absences=len(matching),
-        total_pages=total_pages,
+        paging=paging,
         days_by_type={k: round(v, 2) for k, v in sorted(days.items())},
         hours_by_type={k: round(v, 2) for k, v in sorted(hours_by.items())},
         absences=rows,
@@ -324,7 +302,7 @@ async def list_absences(
 # -- utilization -----------------------------------------------------------------------------------------
 
 
-class UtilizationRow(BaseModel):
+class UtilizationRow(Compact):
     """Worked, billable and target hours of one employee or team, and the ratios."""
 
     id: int | None = Field(description="users_id or teams_id (null for people without a team).")
@@ -337,10 +315,10 @@ class UtilizationRow(BaseModel):
     absence_hours: float = Field(description="Target hours taken by approved absences.")
     utilization_pct: float | None = Field(description="Billable ÷ target × 100; null when the target is 0.")
     billable_share_pct: float | None = Field(description="Billable ÷ worked × 100; null when nothing was worked.")
-    members: list[int] | None = Field(default=None, description="Team rows: the users_id of the members counted.")
+    member_count: int | None = Field(default=None, description="Team rows: members counted (list_users names them).")
 
 
-def utilization_row(ident: int | None, name: str, u: Utilization, members: list[int] | None = None) -> UtilizationRow:
+def utilization_row(ident: int | None, name: str, u: Utilization, members: int | None = None) -> UtilizationRow:
     """A domain utilization as an output row."""
     return UtilizationRow(
         id=ident,
@@ -353,23 +331,20 @@ def utilization_row(ident: int | None, name: str, u: Utilization, members: list[
         absence_hours=round(u.target.absences, 2),
         utilization_pct=ratio(u.utilization),
         billable_share_pct=ratio(u.billable_share),
-        members=members,
+        member_count=members,
     )
 
 
-class UtilizationOut(ToolOutput):
+class UtilizationOut(ListOutput):
     """Utilization per employee and per team (paged employees; teams and the total always complete)."""
 
+    rows_field: ClassVar[str] = "users"
     period: PeriodOut
     target_until: date | None = Field(
         description="Target hours count up to this day (today for a running period); null for a future period."
     )
     total: UtilizationRow
     teams: list[UtilizationRow] = Field(description="Team rows: sums over members, then divided.")
-    page: int
-    limit: int
-    total_users: int
-    total_pages: int
     users: list[UtilizationRow]
     running: RunningOut = Field(description="Running timers in the period: not in worked or billable hours.")
     visibility: Visibility
@@ -382,16 +357,13 @@ async def utilization(
     ctx: Context[Any, Any],
     team: NameArg = None,
     user: NameArg = None,
-    page: PageArg = 1,
-    limit: LimitArg = 100,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 10,
 ) -> UtilizationOut:
-    """Billable utilization per employee and per team: worked, billable and target hours and the ratios.
+    """Billable utilization per employee (lowest first) and per team: worked, billable and target hours.
 
-    Target hours are Clockodo's (target-hours rows) minus public holidays and approved absences, counted up to
-    today for a period still running. Utilization = billable ÷ target; billable share = billable ÷ worked. Team rows
-    sum their members first, then divide. Use it for "compare billable utilization of the design and development
-    teams this quarter" (period=this_quarter, then read `teams`) or "who is under-utilized this month?". Employees
-    are sorted by utilization, lowest first.
+    Target = Clockodo's target hours minus holidays and absences, up to today; utilization = billable ÷ target.
+    E.g. "compare the design and development teams this quarter" → utilization(period="this_quarter").
     """
     tc = await tool_context(ctx)
     resolved = tc.period(period)
@@ -410,11 +382,11 @@ async def utilization(
     user_rows = [utilization_row(uid, tc.master.user_name(uid), u) for uid, u in report.users.items()]
     user_rows.sort(key=lambda r: (r.utilization_pct if r.utilization_pct is not None else float("inf"), r.name))
     team_rows = [
-        utilization_row(tid, tc.master.team_name(tid), u, sorted(report.team_members.get(tid, [])))
+        utilization_row(tid, tc.master.team_name(tid), u, len(report.team_members.get(tid, [])))
         for tid, u in report.teams.items()
     ]
     team_rows.sort(key=lambda r: r.name)
-    shown, total_pages = paginate(user_rows, page, limit)
+    shown, paging = page_of(user_rows, offset, limit)
     total = utilization_row(None, "total", report.total)
 
     def fmt(row: UtilizationRow) -> str:
@@ -424,8 +396,8 @@ async def utilization(
     summary = (
         f"Billable utilization in {resolved.describe()}{tc.describe_scope(scope)}: "
         + (f"teams: {'; '.join(fmt(r) for r in team_rows)}. " if team_rows else "")
-        + f"Overall {fmt(total).removeprefix('total ')}, {len(user_rows)} employee(s)"
-        + (f"; lowest: {'; '.join(fmt(r) for r in user_rows[:3])}." if user_rows else ".")
+        + f"Overall {fmt(total).removeprefix('total ')}, {len(user_rows)} employee(s), lowest first."
+        + paging.sentence()
     )
     running = running_out(tc, report.running)
     visibility = visibility_of(tc)
@@ -439,10 +411,7 @@ async def utilization(
         target_until=report.target_until,
         total=total,
         teams=team_rows,
-        page=page,
-        limit=limit,
-        total_users=len(user_rows),
-        total_pages=total_pages,
+        paging=paging,
         users=shown,
     ).audited_as("ok", count=len(shown))
 
@@ -450,7 +419,10 @@ async def utilization(
 # -- absence_queue ---------------------------------------------------------------------------------------
 
 
-class OverlapOut(BaseModel):
+MAX_OVERLAPS = 10  # per request; `overlap_count` has them all
+
+
+class OverlapOut(Compact):
     """A teammate's approved absence overlapping a request."""
 
     absence_id: int
@@ -458,31 +430,29 @@ class OverlapOut(BaseModel):
     users_id: int
     date_since: date
     date_until: date
-    type: str | None
+    type: str | None = None
 
 
-class QueueRow(BaseModel):
+class QueueRow(Compact):
     """A pending absence request and what the approver should know."""
 
     absence: AbsenceOut
-    age_days: int | None = Field(description="Days since it was requested.")
-    overlaps: list[OverlapOut] = Field(description="Teammates' approved absences on the same days.")
-    holiday_quota: float | None = Field(description="Holiday entitlement (days) for the request's year.")
+    age_days: int | None = Field(default=None, description="Days since it was requested.")
+    overlap_count: int = Field(description="Teammates' approved absences on the same days.")
+    overlaps: list[OverlapOut] = Field(description=f"The first {MAX_OVERLAPS} of them.")
+    holiday_quota: float | None = Field(default=None, description="Holiday entitlement (days) for the request's year.")
     holidays_taken: float = Field(description="Approved regular-holiday days of that year.")
-    holidays_remaining: float | None = Field(description="Quota minus approved holidays.")
+    holidays_remaining: float | None = Field(default=None, description="Quota minus approved holidays.")
     remaining_if_approved: float | None = Field(
-        description="Regular holidays: what approving this request would leave (may be negative)."
+        default=None, description="Regular holidays: what approving this request would leave (may be negative)."
     )
 
 
-class AbsenceQueueOut(ToolOutput):
+class AbsenceQueueOut(ListOutput):
     """Pending absence requests, oldest first (paged), with totals."""
 
+    rows_field: ClassVar[str] = "requests"
     as_of: date
-    page: int
-    limit: int
-    total_pending: int
-    total_pages: int
     requests: list[QueueRow]
     note: str | None = None
 
@@ -492,6 +462,7 @@ def queue_row(item: QueueItem, tc: ToolContext) -> QueueRow:
     return QueueRow(
         absence=absence_out(item.absence, tc),
         age_days=item.age_days,
+        overlap_count=len(item.overlaps),
         overlaps=[
             OverlapOut(
                 absence_id=a.id,
@@ -501,7 +472,7 @@ def queue_row(item: QueueItem, tc: ToolContext) -> QueueRow:
                 date_until=absence_last_day(a),
                 type=type_name(a.type),
             )
-            for a in item.overlaps
+            for a in item.overlaps[:MAX_OVERLAPS]
         ],
         holiday_quota=item.quota,
         holidays_taken=round(item.taken, 2),
@@ -516,44 +487,37 @@ async def absence_queue(
     user: NameArg = None,
     team: NameArg = None,
     min_age_days: Annotated[int, Field(ge=0, le=3650, description="Only requests at least this many days old.")] = 0,
-    page: PageArg = 1,
-    limit: LimitArg = 50,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(50)] = 5,
 ) -> AbsenceQueueOut:
-    """Absence requests waiting for approval, oldest first, with what an approver needs to decide.
+    """Absence requests awaiting approval, oldest first: age, teammates off on the same days, holiday quota left.
 
-    For each request: its age in days, teammates' approved absences on the same days (home office and work out of
-    office don't count: those people work), and the holiday quota for that year minus approved regular holidays,
-    plus what approving it would leave. Use it for "what do I need to approve?" or "can Sarah take that week
-    off?". Decide a request with decide_absence.
+    Use it for "what do I need to approve?"; decide with decide_absence.
     """
     tc = await tool_context(ctx)
     scope = tc.scope(user=user, team=team)
     today = local_today(tc.runtime.now(), tc.account.timezone)
     items = await load_absence_queue(tc.runtime.client, tc.master, today, user_id=scope.user_id, team_id=scope.team_id)
     items = [i for i in items if i.age_days is None or i.age_days >= min_age_days]
-    shown, total_pages = paginate(items, page, limit)
+    shown, paging = page_of(items, offset, limit)
     rows = [queue_row(i, tc) for i in shown]
     lead = "; ".join(
         f"{r.absence.user}: {r.absence.type or 'absence'} {r.absence.date_since}–{r.absence.date_until}, "
-        f"{r.age_days} day(s) old"
-        + (f", overlaps {len(r.overlaps)} teammate absence(s)" if r.overlaps else "")
-        + (f", leaves {r.remaining_if_approved:g} holiday day(s)" if r.remaining_if_approved is not None else "")
-        for r in rows[:5]
+        f"{r.age_days} day(s) old" + (f", overlaps {r.overlap_count} teammate absence(s)" if r.overlap_count else "")
+        for r in rows[:3]
     )
     summary = (
         f"{len(items)} pending absence request(s){tc.describe_scope(scope)}"
         + (f" at least {min_age_days} day(s) old" if min_age_days else "")
         + (f": {lead}" if lead else "")
-        + ("…" if len(rows) > 5 else ".")
+        + ("…" if len(rows) > 3 else ".")
+        + paging.sentence()
     )
     note = visibility_note(tc)
     return AbsenceQueueOut(
         summary=with_note(summary, note),
         note=note,
         as_of=today,
-        page=page,
-        limit=limit,
-        total_pending=len(items),
-        total_pages=total_pages,
+        paging=paging,
         requests=rows,
     ).audited_as("ok", count=len(rows))

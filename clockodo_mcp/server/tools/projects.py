@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -21,14 +21,14 @@ from clockodo_mcp.domain.budgets import (
     load_budget_usage,
 )
 from clockodo_mcp.domain.periods import local_today
-from clockodo_mcp.server.models import Money, ToolOutput, fmt_money, hours
+from clockodo_mcp.server.models import Compact, ListOutput, Money, fmt_money, hours
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
-    LimitArg,
     NameArg,
-    PageArg,
+    OffsetArg,
     ToolContext,
-    paginate,
+    limit_field,
+    page_of,
     tool_context,
     visibility_note,
     with_note,
@@ -41,7 +41,7 @@ def pct(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-class BudgetOut(BaseModel):
+class BudgetOut(Compact):
     """A project budget and how much of it is used. Hours budgets fill the *_hours fields, money budgets *_money."""
 
     unit: Literal["hours", "money"]
@@ -105,30 +105,27 @@ def fmt_budget(budget: BudgetOut) -> str:
     return f"{budget.used_hours:g} of {total_hours} h{share}"
 
 
-class ProjectOut(BaseModel):
+class ProjectOut(Compact):
     """A project with its customer, state and budget."""
 
     id: int
     name: str
-    number: str | None
+    number: str | None = None
     customer: str
     customers_id: int
     active: bool = Field(description="False means archived.")
     completed: bool
-    completed_at: datetime | None
-    start_date: date | None
-    deadline: date | None
+    completed_at: datetime | None = None
+    start_date: date | None = None
+    deadline: date | None = None
     booked_hours: float = Field(description="Hours booked over the project's life.")
-    budget: BudgetOut | None = Field(description="Null when the project has no budget.")
+    budget: BudgetOut | None = Field(default=None, description="Absent when the project has no budget.")
 
 
-class ProjectsOut(ToolOutput):
+class ProjectsOut(ListOutput):
     """A page of projects plus totals over every matching project."""
 
-    page: int
-    limit: int
-    total_projects: int
-    total_pages: int
+    rows_field: ClassVar[str] = "projects"
     budgeted_projects: int = Field(description="Matching projects that have a budget.")
     projects: list[ProjectOut]
     note: str | None = None
@@ -155,21 +152,18 @@ async def list_projects(
     ] = "active",
     completed: Annotated[bool | None, Field(description="true: only completed; false: only open; omit: both.")] = None,
     budgeted_only: Annotated[bool, Field(description="Only projects that have a budget.")] = False,
-    page: PageArg = 1,
-    limit: LimitArg = 50,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 8,
 ) -> ProjectsOut:
-    """List projects with their customer, completion and budget (hours or money, hard or soft, amount, used, % used).
+    """List projects by customer and name, with completion, hours booked and budget (amount, used, %).
 
-    Use it to find a project's id, to see which projects a customer has, or for a quick budget overview, e.g.
-    list_projects(customer="Acme Corp") or list_projects(budgeted_only=true). Results are paged (`page`, `limit`)
-    and sorted by customer and project name; totals cover every matching project. For burn rates, forecasts and
-    risk use budget_status.
+    E.g. list_projects(customer="Acme Corp"); for burn rates and risk use budget_status.
     """
     tc = await tool_context(ctx)
     customer_id = tc.master.resolve("customer", customer).id if customer is not None else None
     matching = [p for p in tc.master.projects.values() if _matches(p, customer_id, active, completed, budgeted_only)]
     matching.sort(key=lambda p: (tc.master.customer_name(p.customers_id).lower(), p.name.lower(), p.id))
-    shown, total_pages = paginate(matching, page, limit)
+    shown, paging = page_of(matching, offset, limit)
     now = tc.runtime.now()
     today = local_today(now, tc.account.timezone)
     usage = (
@@ -202,22 +196,20 @@ async def list_projects(
     budgeted = sum(1 for p in matching if has_budget(p))
     scope = f" of customer {tc.master.customer_name(customer_id)}" if customer_id is not None else ""
     lead = "; ".join(
-        f"{r.name} ({r.customer}" + (f", budget {fmt_budget(r.budget)}" if r.budget else "") + ")" for r in rows[:5]
+        f"{r.name} ({r.customer}" + (f", budget {fmt_budget(r.budget)}" if r.budget else "") + ")" for r in rows[:3]
     )
     summary = (
         f"{len(matching)} {'' if active == 'all' else active + ' '}project(s){scope}"
-        + f", {budgeted} with a budget. Page {page} of {total_pages}"
+        + f", {budgeted} with a budget"
         + (f": {lead}" if lead else "")
-        + ("…" if len(rows) > 5 else ".")
+        + ("…" if len(rows) > 3 else ".")
+        + paging.sentence()
     )
     note = visibility_note(tc)
     return ProjectsOut(
         summary=with_note(summary, note),
         note=note,
-        page=page,
-        limit=limit,
-        total_projects=len(matching),
-        total_pages=total_pages,
+        paging=paging,
         budgeted_projects=budgeted,
         projects=rows,
     ).audited_as("ok", count=len(rows))
@@ -242,16 +234,13 @@ class BudgetStatusRow(BaseModel):
     risk_reasons: list[str]
 
 
-class BudgetStatusOut(ToolOutput):
+class BudgetStatusOut(ListOutput):
     """Budget status of every matching budgeted project (paged), with totals."""
 
+    rows_field: ClassVar[str] = "projects"
     as_of: date
     burn_window_days: int
     risk_pct: float
-    page: int
-    limit: int
-    total_projects: int = Field(description="Matching budgeted projects (before paging).")
-    total_pages: int
     at_risk_projects: int = Field(description="Of all budgeted projects considered, how many are at risk.")
     exhausted_projects: int
     projects: list[BudgetStatusRow]
@@ -324,16 +313,13 @@ async def budget_status(
         int, Field(ge=1, le=365, description="Trailing days the burn rate is measured over.")
     ] = DEFAULT_BURN_WINDOW_DAYS,
     include_completed: Annotated[bool, Field(description="Also completed and archived projects.")] = False,
-    page: PageArg = 1,
-    limit: LimitArg = 50,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 8,
 ) -> BudgetStatusOut:
-    """Budget status of every budgeted project: used (hours or money), % used, burn rate, forecast exhaustion date.
+    """Budgeted projects by % used: used, remaining, burn rate, forecast exhaustion date and risk.
 
-    Also lists the Clockodo notification thresholds already breached, and flags projects at risk: at least
-    `risk_pct` % used (default 80), or forecast to run out before their deadline or within 30 days. The burn rate is
-    what was booked per day over the last `burn_window_days` (default 28); the forecast is today + remaining ÷ daily
-    burn. Use it for "which projects are about to blow their budget?" (at_risk_only=true) or "how is the Phoenix
-    budget doing?" (project="Phoenix"). Sorted by % used, highest first; paged with totals.
+    At risk: ≥ risk_pct used, or forecast to run out before the deadline or within 30 days. E.g. "which projects are
+    about to blow their budget?" → budget_status(at_risk_only=true).
     """
     tc = await tool_context(ctx)
     project_id = tc.master.resolve("project", project).id if project is not None else None
@@ -357,7 +343,7 @@ async def budget_status(
     at_risk = sum(1 for _, s, _ in assessed if s.at_risk)
     exhausted = sum(1 for _, s, _ in assessed if s.exhausted)
     selected = [a for a in assessed if a[1].at_risk] if at_risk_only else assessed
-    shown, total_pages = paginate(selected, page, limit)
+    shown, paging = page_of(selected, offset, limit)
     rows = [_status_row(tc, p, s, u) for p, s, u in shown]
     lead = "; ".join(
         f"{r.project}: {fmt_budget(r.budget)}"
@@ -367,7 +353,7 @@ async def budget_status(
     summary = (
         f"{len(assessed)} budgeted project(s): {at_risk} at risk, {exhausted} exhausted "
         f"(risk from {risk_pct:g}% used or a forecast within 30 days / before the deadline; burn over the last "
-        f"{burn_window_days} days). Showing {len(rows)} of {len(selected)}" + (f": {lead}." if lead else ".")
+        f"{burn_window_days} days)" + (f". {lead}." if lead else ".") + paging.sentence()
     )
     running = running_out(tc, left_out)
     visibility = visibility_of(tc)
@@ -379,10 +365,7 @@ async def budget_status(
         as_of=today,
         burn_window_days=burn_window_days,
         risk_pct=risk_pct,
-        page=page,
-        limit=limit,
-        total_projects=len(selected),
-        total_pages=total_pages,
+        paging=paging,
         at_risk_projects=at_risk,
         exhausted_projects=exhausted,
         projects=rows,

@@ -3,33 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
-from clockodo_mcp.clockodo import Entry, EntryType, Grouping
+from clockodo_mcp.clockodo import Entry, EntryFilter, EntryType, Grouping, Page
 from clockodo_mcp.domain.hours import BILLING_NAMES, BillingFilter, leaves
 from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.names import Kind, rank
-from clockodo_mcp.server.models import Money, PeriodOut, ToolOutput, fmt_money, hours
+from clockodo_mcp.domain.periods import Period
+from clockodo_mcp.server.models import Compact, ListOutput, Money, Paging, PeriodOut, fmt_money, hours
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
     NameArg,
     NameText,
     NameValue,
+    OffsetArg,
     PeriodArg,
     SearchText,
     ToolContext,
-    paginate,
+    limit_field,
+    page_of,
+    paging_of,
     tool_context,
 )
 
 LOOKUP_KINDS: tuple[Kind, ...] = ("customer", "project", "service", "user", "team")
 
 
-class LookupMatch(BaseModel):
+class LookupMatch(Compact):
     """One candidate for a name."""
 
     kind: str
@@ -40,9 +43,10 @@ class LookupMatch(BaseModel):
     context: str | None = None
 
 
-class LookupOut(ToolOutput):
+class LookupOut(ListOutput):
     """Candidates for a name, best first."""
 
+    rows_field: ClassVar[str] = "matches"
     query: str
     matches: list[LookupMatch]
 
@@ -55,12 +59,12 @@ async def lookup(
         Annotated[list[Literal["customer", "project", "service", "user", "team"]], Field(max_length=5)] | None,
         Field(description="Restrict to these kinds; default all."),
     ] = None,
-    limit: Annotated[int, Field(ge=1, le=50)] = 10,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(50)] = 10,
 ) -> LookupOut:
-    """Find customers, projects, services, users and teams by name (fuzzy) and get their ids.
+    """Find customers, projects, services, users and teams by name (fuzzy), with ids and scores.
 
-    Every candidate comes with a score and whether it is archived. Use it when a name is unclear or another tool
-    said a name is ambiguous or unknown, e.g. lookup("sarah") → Sarah Chen (user 5), Sarah Miller (user 6).
+    Use it when a name is unclear, e.g. lookup(query="sarah") → Sarah Chen (user 5), Sarah Miller (user 6).
     """
     tc = await tool_context(ctx)
     wanted: list[Kind] = list(kinds) if kinds else list(LOOKUP_KINDS)
@@ -79,13 +83,17 @@ async def lookup(
         )
         for s in ranked
         if s.score >= 0.5
-    ][:limit]
+    ]
+    shown, paging = page_of(matches, offset, limit)
     summary = (
-        f"{len(matches)} match(es) for '{query}': " + "; ".join(f"{m.name} ({m.kind} {m.id})" for m in matches[:5])
+        f"{len(matches)} match(es) for '{query}': "
+        + "; ".join(f"{m.name} ({m.kind} {m.id})" for m in shown[:5])
+        + ("…" if len(shown) > 5 else ".")
+        + paging.sentence()
         if matches
         else f"Nothing matches '{query}'. Try a shorter part of the name."
     )
-    return LookupOut(summary=summary, query=query, matches=matches).audited_as("ok", count=len(matches))
+    return LookupOut(summary=summary, query=query, matches=shown, paging=paging).audited_as("ok", count=len(shown))
 
 
 class EntryOut(BaseModel):
@@ -112,19 +120,34 @@ class EntryOut(BaseModel):
     value: Money | None
 
 
-class EntriesOut(ToolOutput):
+class EntryRow(Compact):
+    """One entry of a list, names resolved; times are local (account time zone)."""
+
+    id: int
+    date: str
+    start: str = Field(description="HH:MM, local.")
+    end: str | None = Field(description="HH:MM, local; null while running.")
+    hours: float
+    user: str
+    customer: str
+    project: str | None = None
+    service: str | None = None
+    billing: str = Field(description="not_billable, unbilled or billed.")
+    text: str | None = None
+    value: Money | None = None
+    type: Literal["lump_sum_value", "lump_sum_service"] | None = Field(default=None, description="Absent: time.")
+    running: bool | None = Field(default=None, description="True while the timer runs (absent otherwise).")
+
+
+class EntriesOut(ListOutput):
     """A page of entries plus totals over ALL matching entries."""
 
+    rows_field: ClassVar[str] = "entries"
     period: PeriodOut
-    page: int
-    limit: int
-    total_entries: int
-    total_pages: int
-    entries: list[EntryOut]
+    entries: list[EntryRow]
     total_hours: float = Field(description="Over all matching entries, not only this page.")
     total_value: Money
     hours_by_billing: dict[str, float]
-    running_entries: int = Field(description="Running entries on this page.")
 
 
 _TYPE_NAMES: dict[EntryType, Literal["time", "lump_sum_value", "lump_sum_service"]] = {
@@ -169,6 +192,28 @@ def entry_out(entry: Entry, tc: ToolContext, now: datetime) -> EntryOut:
     )
 
 
+def entry_row(entry: Entry, tc: ToolContext, now: datetime) -> EntryRow:
+    """An entry as a compact list row."""
+    out = entry_out(entry, tc, now)
+    tz = tc.account.timezone
+    return EntryRow(
+        id=out.id,
+        date=out.date,
+        start=entry.time_since.astimezone(tz).strftime("%H:%M"),
+        end=entry.time_until.astimezone(tz).strftime("%H:%M") if entry.time_until else None,
+        hours=out.hours,
+        user=out.user,
+        customer=out.customer,
+        project=out.project,
+        service=out.service,
+        billing=out.billing,
+        text=out.text or None,
+        value=out.value,
+        type=None if out.type == "time" else out.type,
+        running=True if out.running else None,
+    )
+
+
 @tool(title="List time entries", toolset="time", read_only=True, destructive=False, idempotent=True)
 async def list_entries(
     period: PeriodArg,
@@ -181,15 +226,13 @@ async def list_entries(
     billing: Annotated[
         BillingFilter, Field(description="unbilled, billed, not_billable, billable_any or all.")
     ] = "all",
-    text: Annotated[SearchText | None, Field(description="Only entries whose description contains this.")] = None,
-    page: Annotated[int, Field(ge=1, le=100000)] = 1,
-    limit: Annotated[int, Field(ge=1, le=200, description="Entries per page (1–200).")] = 50,
+    text: Annotated[SearchText | None, Field(description="Only entries whose text contains this.")] = None,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(80)] = 10,
 ) -> EntriesOut:
-    """List individual time and lump-sum entries of a period, newest last, with names resolved.
+    """List single time and lump-sum entries of a period, oldest first (for sums use report_hours).
 
-    Filters: user, team, customer, project, service (names or ids), billing state, text. Results are paged
-    (`page`, `limit`); totals (hours, value, split by billing state) always cover every matching entry, and the
-    output says how many pages there are. Running timers are flagged. For sums use report_hours instead.
+    E.g. list_entries(period="last_week", user="Sarah Chen", billing="unbilled").
     """
     tc = await tool_context(ctx)
     resolved = tc.period(period)
@@ -209,24 +252,9 @@ async def list_entries(
             )
             if e.users_id in members
         ]
-        total_items = len(matching)
-        items, _ = paginate(matching, page, limit)
+        items, paging = page_of(matching, offset, limit)
     else:
-        result = await client.entries.page(
-            resolved.utc_since,
-            resolved.utc_until,
-            filter=entry_filter,
-            enhanced_list=True,
-            page=page,
-            items_per_page=limit,
-        )
-        total_items = result.paging.count_items
-        items = result.items
-    total_pages = max(1, -(-total_items // limit))
-    if page > total_pages and total_items:
-        raise ToolError(
-            f"Page {page} does not exist: there are {total_pages} page(s) of {limit}. Use page 1–{total_pages}."
-        )
+        items, paging = await _entries_slice(tc, resolved, entry_filter, offset, limit)
     groups = await client.entry_groups.get(
         resolved.utc_since,
         resolved.utc_until,
@@ -245,30 +273,53 @@ async def list_entries(
             seconds_by.get(BILLING_NAMES.get(state, "unknown"), 0) + leaf.seconds
         )
         value += leaf.revenue
-    outs = [entry_out(e, tc, now) for e in items]
-    running = sum(1 for e in outs if e.running)
+    rows = [entry_row(e, tc, now) for e in items]
+    running = sum(1 for e in rows if e.running)
     total_seconds = sum(seconds_by.values())
     summary = (
-        f"{total_items} entr{'y' if total_items == 1 else 'ies'} in {resolved.describe()}{tc.describe_scope(scope)}: "
-        f"{hours(total_seconds):g} h, {fmt_money(Money.of(value, tc.currency))}. Showing page {page} of {total_pages}"
-        f" ({len(outs)} entries)" + (f"; {running} running." if running else ".")
+        f"{paging.total} entr{'y' if paging.total == 1 else 'ies'} in {resolved.describe()}"
+        f"{tc.describe_scope(scope)}: {hours(total_seconds):g} h, {fmt_money(Money.of(value, tc.currency))}."
+        + paging.sentence()
+        + (f" {running} running on this page." if running else "")
     )
     return EntriesOut(
         summary=summary,
         period=PeriodOut.of(resolved),
-        page=page,
-        limit=limit,
-        total_entries=total_items,
-        total_pages=total_pages,
-        entries=outs,
+        paging=paging,
+        entries=rows,
         total_hours=hours(total_seconds),
         total_value=Money.of(value, tc.currency),
         hours_by_billing={k: hours(v) for k, v in sorted(seconds_by.items())},
-        running_entries=running,
-    ).audited_as("ok", count=len(outs))
+    ).audited_as("ok", count=len(rows))
 
 
-class TimerOut(BaseModel):
+async def _entries_slice(
+    tc: ToolContext, period: Period, entry_filter: EntryFilter, offset: int, limit: int
+) -> tuple[list[Entry], Paging]:
+    """Rows offset … offset+limit from Clockodo's own paging: pages of `limit`, so at most two requests."""
+    client = tc.runtime.client
+
+    async def fetch(number: int) -> Page[Entry]:
+        return await client.entries.page(
+            period.utc_since,
+            period.utc_until,
+            filter=entry_filter,
+            enhanced_list=True,
+            page=number,
+            items_per_page=limit,
+        )
+
+    number, skip = divmod(offset, limit)
+    first = await fetch(number + 1)
+    total = first.paging.count_items
+    items = list(first.items[skip:])
+    if skip and len(items) < limit and offset + len(items) < total:
+        items.extend((await fetch(number + 2)).items)
+    items = items[:limit]
+    return items, paging_of(total, offset, len(items))
+
+
+class TimerOut(Compact):
     """A running timer."""
 
     entry_id: int
@@ -277,15 +328,16 @@ class TimerOut(BaseModel):
     started: datetime
     running_hours: float
     customer: str
-    project: str | None
-    service: str | None
-    text: str | None
+    project: str | None = None
+    service: str | None = None
+    text: str | None = None
     billing: str
 
 
-class TimersOut(ToolOutput):
-    """Running timers."""
+class TimersOut(ListOutput):
+    """Running timers, longest running first."""
 
+    rows_field: ClassVar[str] = "timers"
     scope: str
     timers: list[TimerOut]
 
@@ -301,7 +353,7 @@ def _timer(entry: Entry, tc: ToolContext, now: datetime) -> TimerOut:
         customer=out.customer,
         project=out.project,
         service=out.service,
-        text=entry.text,
+        text=entry.text or None,
         billing=out.billing,
     )
 
@@ -316,13 +368,12 @@ async def get_timer(
     ctx: Context[Any, Any],
     user: Annotated[
         NameValue | None,
-        Field(description="Whose timer: omit for your own, a name or id for someone else's, or 'everyone'."),
+        Field(description="Omit for your own timer; a name or id; or 'everyone'."),
     ] = None,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 20,
 ) -> TimersOut:
-    """Show the running timer (clock): your own, a given user's, or everyone's (user='everyone').
-
-    Use it for "is my timer running?", "what is Sarah working on?" or to find forgotten timers.
-    """
+    """Show running timers: your own, a user's, or everyone's (user="everyone", e.g. to find forgotten ones)."""
     tc = await tool_context(ctx)
     now = tc.runtime.now()
     if isinstance(user, str) and user.strip().lower() in ("everyone", "all", "*"):
@@ -333,11 +384,16 @@ async def get_timer(
         state = await tc.runtime.client.clock.get(users_id=users_id)
         entries = [state.running] if state.running else []
         label = tc.master.user_name(users_id) if users_id else f"you ({tc.account.user.name})"
-    timers = [_timer(e, tc, now) for e in entries]
+    entries.sort(key=lambda e: (e.time_since, e.id))
+    shown, paging = page_of(entries, offset, limit)
+    timers = [_timer(e, tc, now) for e in shown]
     if timers:
-        summary = f"{len(timers)} running timer(s) for {label}: " + "; ".join(
-            f"{t.user} on {t.project or t.customer} for {t.running_hours:g} h" for t in timers
+        summary = (
+            f"{paging.total} running timer(s) for {label}: "
+            + "; ".join(f"{t.user} on {t.project or t.customer} for {t.running_hours:g} h" for t in timers[:5])
+            + ("…" if len(timers) > 5 else ".")
+            + paging.sentence()
         )
     else:
         summary = f"No timer is running for {label}."
-    return TimersOut(summary=summary, scope=label, timers=timers).audited_as("ok", count=len(timers))
+    return TimersOut(summary=summary, scope=label, timers=timers, paging=paging).audited_as("ok", count=len(timers))

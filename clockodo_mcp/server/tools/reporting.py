@@ -14,8 +14,8 @@ from clockodo_mcp.domain.running import LOOKBACK_DAYS, elapsed_seconds
 from clockodo_mcp.server.models import Money, hours
 from clockodo_mcp.server.tools.common import ToolContext, visibility_note
 
-MAX_TIMERS_SHOWN = 20
-MAX_HARD_BUDGETS_SHOWN = 20
+MAX_TIMERS_SHOWN = 10  # get_timer lists them all
+MAX_HARD_BUDGETS_SHOWN = 10
 
 
 class TimerOut(BaseModel):
@@ -27,7 +27,6 @@ class TimerOut(BaseModel):
     project: str | None
     projects_id: int | None
     customer: str
-    customers_id: int
     billing: str = Field(description="unbilled, billed or not_billable: the state the entry would have.")
     since: datetime = Field(description="When the timer started (UTC).")
     elapsed_hours: float
@@ -65,7 +64,6 @@ def running_out(tc: ToolContext, entries: Sequence[Entry]) -> RunningOut:
             project=master.project_name(e.projects_id) if e.projects_id else None,
             projects_id=e.projects_id,
             customer=master.customer_name(e.customers_id),
-            customers_id=e.customers_id,
             billing=BILLING_NAMES.get(int(e.billable), "unknown"),
             since=e.time_since,
             elapsed_hours=hours(elapsed_seconds(e, now)),
@@ -95,9 +93,7 @@ class HardBudgetOut(BaseModel):
     project: str
     projects_id: int
     customer: str
-    customers_id: int
     hours: float = Field(description="Hours of this report on the project (they are in the report's hours).")
-    hours_by_billing: dict[str, float]
     budget_unit: Literal["hours", "money"]
     budget_hours: float | None = None
     budget_money: Money | None = None
@@ -113,9 +109,8 @@ class HardBudgetsOut(BaseModel):
 
 
 HARD_BUDGET_NOTE = (
-    "Hours on projects with a hard budget that is not completed carry no value yet: Clockodo computes their revenue "
-    "only when the project is completed, from the budget. They count in the hours but not in the value, and are "
-    "never valued at rate × hours here."
+    "Open hard budgets: Clockodo values their hours only when the project is completed, from the budget. They count "
+    "in the hours, not in the value."
 )
 
 
@@ -134,9 +129,7 @@ def hard_budgets_out(tc: ToolContext, open_hard: Mapping[int, Bucket]) -> HardBu
                 project=master.project_name(pid),
                 projects_id=pid,
                 customer=master.customer_name(customers_id),
-                customers_id=customers_id,
                 hours=hours(bucket.seconds),
-                hours_by_billing={k: hours(v) for k, v in sorted(bucket.by_billing.items())},
                 budget_unit="money" if money else "hours",
                 budget_hours=round(amount, 2) if amount is not None and not money else None,
                 budget_money=Money.of(amount, tc.currency) if amount is not None and money else None,

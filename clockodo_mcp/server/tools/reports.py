@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import anyio
 from mcp.server.mcpserver import Context
@@ -19,9 +19,18 @@ from clockodo_mcp.domain.hours import (
     unbilled_by_age,
 )
 from clockodo_mcp.domain.periods import Period
-from clockodo_mcp.server.models import Money, PeriodOut, ToolOutput, fmt_money, hours
+from clockodo_mcp.server.models import ListOutput, Money, PeriodOut, fmt_money, hours
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import NameArg, PeriodArg, ToolContext, tool_context, with_note
+from clockodo_mcp.server.tools.common import (
+    NameArg,
+    OffsetArg,
+    PeriodArg,
+    ToolContext,
+    limit_field,
+    page_of,
+    tool_context,
+    with_note,
+)
 from clockodo_mcp.server.tools.reporting import (
     HardBudgetsOut,
     RunningOut,
@@ -48,9 +57,10 @@ class HoursGroup(BaseModel):
     )
 
 
-class HoursReportOut(ToolOutput):
+class HoursReportOut(ListOutput):
     """Grouped hours and value."""
 
+    rows_field: ClassVar[str] = "groups"
     period: PeriodOut
     group_by: list[str]
     billing: str
@@ -61,7 +71,6 @@ class HoursReportOut(ToolOutput):
         description="Matching completed entries; null where Clockodo cannot count them cheaply."
     )
     groups: list[HoursGroup]
-    total_groups: int = Field(description="Groups before `top` was applied.")
     running: RunningOut = Field(description="Running timers in the period and filters: in no group or total.")
     hard_budgets: HardBudgetsOut = Field(description="Hours on open hard budgets, listed apart with the budget.")
     visibility: Visibility
@@ -105,16 +114,14 @@ async def report_hours(
     user: NameArg = None,
     team: NameArg = None,
     service: NameArg = None,
-    top: Annotated[int | None, Field(ge=1, le=500, description="Only the N groups with the highest value.")] = None,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 8,
 ) -> HoursReportOut:
-    """Hours, value (Clockodo's revenue, lump sums included), entry count and blended rate, grouped and sorted by value.
+    """Hours, value, entry count and blended rate, grouped by one or two dimensions, highest value first.
 
-    Use it for questions like "how many unbilled hours do we have this month and what are they worth?"
-    (period=this_month, billing=unbilled), "top 3 projects by unbilled value" (group_by=[project], billing=unbilled,
-    top=3), "unbilled hours for Project Alpha in the last 30 days by employee" (period=last_30_days,
-    project="Project Alpha", group_by=[user], billing=unbilled) or "non-billable hours on internal projects last
-    week" (period=last_week, billing=not_billable, customer=<internal customer>). Totals always cover every group.
-    Clockodo aggregates server-side, so this is cheap even for years of data.
+    E.g. "unbilled hours this month and their value" → report_hours(period="this_month", billing="unbilled");
+    "top 3 projects by unbilled value" → add limit=3; "Alpha's unbilled hours by employee, last 30 days" →
+    report_hours(period="last_30_days", project="Project Alpha", group_by=["user"], billing="unbilled").
     """
     if len(set(group_by)) != len(group_by):
         raise ToolError(f"group_by lists a dimension twice: {group_by}. Use distinct dimensions.")
@@ -138,7 +145,7 @@ async def report_hours(
             tc.timer_source(scope),
             tc.runtime.now(),
         )
-    shown = report.rows[:top] if top else report.rows
+    shown, paging = page_of(report.rows, offset, limit)
     currency = tc.currency
     groups = [
         HoursGroup(
@@ -168,6 +175,7 @@ async def report_hours(
         f"{hours(report.total.seconds):g} h {worth}({billing}) in {resolved.describe()}"
         f"{tc.describe_scope(scope)}, in {report.total_groups} group(s) by {' and '.join(group_by)}"
         + (f". Top: {lead}." if lead else ".")
+        + paging.sentence()
         + describe_hard_budgets(hard)
         + describe_running(tc, running)
     )
@@ -181,7 +189,7 @@ async def report_hours(
         blended_rate=_money_rate(report.total, currency),
         entry_count=count,
         groups=groups,
-        total_groups=report.total_groups,
+        paging=paging,
         running=running,
         hard_budgets=hard,
         visibility=visibility,
@@ -219,9 +227,10 @@ class AgingRowOut(BaseModel):
     oldest_day: str | None
 
 
-class AgingOut(ToolOutput):
+class AgingOut(ListOutput):
     """Unbilled work by age."""
 
+    rows_field: ClassVar[str] = "rows"
     per: str
     as_of: str
     lookback_days: int
@@ -244,11 +253,12 @@ async def unbilled_aging(
     customer: NameArg = None,
     project: NameArg = None,
     lookback_days: Annotated[int, Field(ge=30, le=731, description="How far back to look for unbilled work.")] = 730,
+    offset: OffsetArg = 0,
+    limit: Annotated[int, limit_field(100)] = 6,
 ) -> AgingOut:
-    """Unbilled (billable, not yet billed) hours and their value in age buckets 0–30, 31–60, 61–90 and over 90 days.
+    """Unbilled hours and value per customer or project in age buckets 0–30, 31–60, 61–90, over 90 days.
 
-    Use it for "which unbilled hours are getting old?" or before invoicing. Age is counted from the day the work was
-    done. Rows are sorted by value; `oldest_day` shows the oldest unbilled day per row.
+    Use it for "which unbilled hours are getting old?"; age counts from the day the work was done.
     """
     tc = await tool_context(ctx)
     resolved = tc.period(f"last_{lookback_days}_days")
@@ -281,6 +291,7 @@ async def unbilled_aging(
         k: AgingBucketOut(hours=hours(b.seconds), value=Money.of(b.value, currency)) for k, b in totals.items()
     }
     old = totals_out["over_90"]
+    shown, paging = page_of(out_rows, offset, limit)
     running = running_out(tc, report.running)
     hard = hard_budgets_out(tc, report.open_hard)
     visibility = visibility_of(tc)
@@ -294,13 +305,14 @@ async def unbilled_aging(
             f"{hours(grand.seconds):g} h unbilled across {len(out_rows)} {per}(s); {old.hours:g} h are over 90 days "
             "old."
         )
-    summary += describe_hard_budgets(hard) + describe_running(tc, running)
+    summary += paging.sentence() + describe_hard_budgets(hard) + describe_running(tc, running)
     return AgingOut(
         summary=with_note(summary, visibility.note),
         per=per,
         as_of=resolved.end.isoformat(),
         lookback_days=lookback_days,
-        rows=out_rows,
+        rows=shown,
+        paging=paging,
         totals=totals_out,
         total_hours=hours(grand.seconds),
         total_value=Money.of(grand.value, currency),
@@ -308,4 +320,4 @@ async def unbilled_aging(
         hard_budgets=hard,
         visibility=visibility,
         note=_notes(VALUE_NOTE, running.note, visibility.note),
-    ).audited_as("ok", count=len(out_rows))
+    ).audited_as("ok", count=len(shown))

@@ -19,13 +19,13 @@ from clockodo_mcp.server.models import Money, hours
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools import time_undo
 from clockodo_mcp.server.tools.common import (
+    ConfirmArg,
     HoursArg,
     IdArg,
     NameArg,
     NameValue,
     ShortText,
     TextArg,
-    TokenText,
     ToolContext,
     tool_context,
 )
@@ -48,13 +48,6 @@ from clockodo_mcp.server.tools.timeinput import (
     parse_moment,
 )
 
-ConfirmToken = Annotated[
-    TokenText | None,
-    Field(
-        description="Omit to get a preview and a token; to apply, call again with the SAME arguments and the token. "
-        "(Where the client can show forms, the server may instead ask the user directly and apply on the first call.)"
-    ),
-]
 DurationArg = Annotated[
     ShortText | HoursArg | None,
     Field(description="How long: hours as a number (1.5) or '1.5h', '90m', '1h 30m', '1:30'. At most 24 h."),
@@ -235,16 +228,12 @@ async def log_time(
         bool, Field(description="Log it even if an identical entry exists (same times, project, service, text).")
     ] = False,
     allow_overlap: Annotated[bool, Field(description="Log it even if it overlaps the user's other entries.")] = False,
-    confirm_token: ConfirmToken = None,
+    confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Log a finished time entry: a duration, or start/end, on a project (or customer) and a service.
+    """Log a finished time entry on a project (or customer) and a service: a duration or start/end.
 
-    Two steps: call without confirm_token to get a preview (user, project, service, day, start–end, hours,
-    billability, and any duplicate or overlapping entries) — nothing changes. Show it to the user; only when they
-    agree, call again with exactly the same arguments plus confirm_token. A bare duration is placed after the
-    user's last entry that day (09:00 if none). Exact duplicates and overlaps are refused unless allow_duplicate /
-    allow_overlap is true. Undo with undo(change_id).
-    Example: log_time(project="Website Redesign", service="Design", duration="3h", text="Wireframes").
+    A bare duration goes after the user's last entry that day (09:00 if none); duplicates and overlaps are refused
+    unless allowed. E.g. log_time(project="Website Redesign", service="Design", duration="3h", text="Wireframes").
     """
     tc = await tool_context(ctx)
     args = {
@@ -420,16 +409,12 @@ async def edit_entry(
     billing: Annotated[
         BillingState | None, Field(description="not_billable, unbilled (billable, not yet billed) or billed.")
     ] = None,
-    confirm_token: ConfirmToken = None,
+    confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Change fields of one entry: day, start/end/duration, text, customer/project/service, billing state.
+    """Change one entry: day, start, end or duration, text, customer/project/service, billing state.
 
-    Only the fields you pass change. Times: `date` moves the entry to another day at the same local times; `start`
-    alone moves the entry (same duration); `end` alone or `duration` alone changes the length. A project implies
-    its customer; a new customer without project removes a project of the old customer.
-    Two steps: call without confirm_token for a preview (every field before → after, hours and value change) —
-    nothing changes; after the user agrees, call again with the same arguments plus confirm_token.
-    Undo with undo(change_id). Example: edit_entry(entry_id=812, duration="2h", text="Sprint review").
+    Only the fields passed change: `start` alone moves the entry, `end` or `duration` alone changes its length.
+    E.g. edit_entry(entry_id=812, duration="2h", text="Sprint review").
     """
     tc = await tool_context(ctx)
     args = {
@@ -580,14 +565,11 @@ def field_changes(tc: ToolContext, entry: Entry, changes: dict[str, Any]) -> dic
 async def delete_entry(
     entry_id: Annotated[IdArg, Field(description="The entry's id (from list_entries).")],
     ctx: Context[Any, Any],
-    confirm_token: ConfirmToken = None,
+    confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Delete one entry (time or lump sum, also a running timer).
+    """Delete one entry (time, lump sum or a running timer); undo recreates it under a new id.
 
-    Two steps: call without confirm_token for a preview of the entry that would be deleted (who, when, project,
-    hours, value, billing state) — nothing changes; after the user agrees, call again with the same entry_id plus
-    confirm_token. undo(change_id) recreates it with the same fields (under a new id).
-    Example: delete_entry(entry_id=812).
+    E.g. delete_entry(entry_id=812).
     """
     tc = await tool_context(ctx)
 
@@ -643,14 +625,11 @@ async def start_timer(
     user: Annotated[
         NameValue | None, Field(description="Whose timer (name or id); default: you, the API user.")
     ] = None,
-    confirm_token: ConfirmToken = None,
+    confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Start the timer (Clockodo's clock) on a project (or customer) and a service, from now.
+    """Start a timer on a project (or customer) and a service, from now; a running one is stopped.
 
-    A user has one running timer: if one is running, Clockodo stops it now — the preview shows it. Two steps: call
-    without confirm_token for a preview — nothing changes; after the user agrees, call again with the same
-    arguments plus confirm_token. undo(change_id) removes the new timer and lets the stopped one run on.
-    Example: start_timer(project="Phoenix", service="Development", text="Bug triage").
+    E.g. start_timer(project="Phoenix", service="Development", text="Bug triage").
     """
     tc = await tool_context(ctx)
     args = {
@@ -727,15 +706,9 @@ async def stop_timer(
     user: Annotated[
         NameValue | None, Field(description="Whose timer (name or id); default: you, the API user.")
     ] = None,
-    confirm_token: ConfirmToken = None,
+    confirm_token: ConfirmArg = None,
 ) -> WriteOut:
-    """Stop the running timer now; it becomes a finished time entry.
-
-    Two steps: call without confirm_token for a preview (the running entry, since when, hours so far) — nothing
-    changes; after the user agrees, call again with the same arguments plus confirm_token. Clockodo caps a timer at
-    24 hours. undo(change_id) makes the timer run again from its original start.
-    Example: stop_timer() for your own timer, stop_timer(user="Sarah Chen") for someone else's.
-    """
+    """Stop a running timer now (yours, or another user's with user=…); it becomes a finished time entry."""
     tc = await tool_context(ctx)
 
     async def plan() -> Plan:

@@ -1,0 +1,110 @@
+"""Tool schemas as the model reads them: the same constraints in fewer tokens.
+
+Pydantic's JSON schemas repeat the field name as a `title` on every property and spell `X | None` as an `anyOf`.
+A model reads every tool's input schema on every turn, so `tools/list` publishes an equivalent compact form: titles
+and `default: null` are dropped (neither constrains a value), an `anyOf` of plain types becomes one `type` list
+(`{"type": ["string", "integer", "null"]}`) with each branch's type-specific constraints beside it (`maxLength`
+applies only to strings, `maximum` only to numbers), and a nullable string enum becomes one enum with null.
+The server still validates against the original schema; the compact one accepts exactly the same values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.types import Tool
+
+from clockodo_mcp.server.runtime import Runtime
+
+# Keywords that would change meaning if a branch's constraints were hoisted next to a list of types.
+_NOT_HOISTABLE = frozenset({"enum", "const", "$ref", "anyOf", "oneOf", "allOf", "not", "default"})
+
+
+def compact_schema(schema: Any) -> Any:
+    """`schema` without titles, with anyOf-of-types merged into a type list; everything else as it was."""
+    if isinstance(schema, list):
+        return [compact_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if (key == "title" and isinstance(value, str)) or (key == "default" and value is None):
+            continue  # a title repeats the name; `default: null` repeats that the argument may be left out
+        if key in ("properties", "$defs", "patternProperties"):  # maps of names → schemas: keep every name
+            out[key] = {name: compact_schema(sub) for name, sub in value.items()}
+        else:
+            out[key] = compact_schema(value)
+    branches = out.get("anyOf")
+    if isinstance(branches, list):
+        merged = _merged(branches) or _nullable_enum(branches)
+        if merged is not None and not merged.keys() & out.keys():
+            del out["anyOf"]
+            out = {**merged, **out}
+    return out
+
+
+# Keywords that constrain only instances of one type (JSON Schema validation, section 6): next to a type list they
+# still apply only to that type, so branches whose constraints belong each to its own type merge without change.
+_TYPE_KEYWORDS: dict[str, frozenset[str]] = {
+    "string": frozenset({"minLength", "maxLength", "pattern", "format"}),
+    "integer": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}),
+    "number": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}),
+    "array": frozenset({"items", "minItems", "maxItems", "uniqueItems"}),
+}
+
+
+def _merged(branches: list[Any]) -> dict[str, Any] | None:
+    """One schema for branches that differ only in type, else None.
+
+    Merged when at most one branch has constraints of its own, or when every branch's constraints are keywords that
+    apply to its type alone (a string's `maxLength` beside an integer's `maximum`).
+    """
+    if not branches or not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in branches):
+        return None
+    types = [b["type"] for b in branches]
+    extras = [{k: v for k, v in b.items() if k != "type"} for b in branches]
+    constrained = [e for e in extras if e]
+    if len(set(types)) != len(types) or any(_NOT_HOISTABLE & e.keys() for e in constrained):
+        return None
+    if len(constrained) <= 1:
+        return {"type": types, **(constrained[0] if constrained else {})}
+    numeric = {"integer", "number"}
+    if numeric <= set(types):  # both would read the same numeric keywords
+        return None
+    for kind, extra in zip(types, extras, strict=True):
+        if not extra.keys() <= _TYPE_KEYWORDS.get(kind, frozenset()):
+            return None
+    merged: dict[str, Any] = {"type": types}
+    for extra in extras:
+        merged.update(extra)
+    return merged
+
+
+def _nullable_enum(branches: list[Any]) -> dict[str, Any] | None:
+    """`{"enum": [..., null]}` for an anyOf of a string enum and null (an enum matches exactly), else None."""
+    if len(branches) != 2 or {"type": "null"} not in branches:
+        return None
+    (other,) = [b for b in branches if b != {"type": "null"}]
+    if not isinstance(other, dict) or other.keys() != {"enum", "type"} or other["type"] != "string":
+        return None
+    values = other["enum"]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return None
+    return {"enum": [*values, None]}
+
+
+class ClockodoServer(MCPServer[Runtime]):
+    """MCPServer that lists its tools with compact schemas (see the module docstring)."""
+
+    async def list_tools(self) -> list[Tool]:
+        """The tools, with compact input and output schemas."""
+        return [
+            tool.model_copy(
+                update={
+                    "input_schema": compact_schema(tool.input_schema),
+                    "output_schema": compact_schema(tool.output_schema) if tool.output_schema else None,
+                }
+            )
+            for tool in await super().list_tools()
+        ]
