@@ -2,8 +2,9 @@
 
 Pydantic's JSON schemas repeat the field name as a `title` on every property and spell `X | None` as an `anyOf`.
 A model reads every tool's input schema on every turn, so `tools/list` publishes an equivalent compact form: titles
-and `default: null` are dropped (neither constrains a value) and an `anyOf` of plain types becomes one `type` list (`{"type": ["string", "integer", "null"]}`), with
-each branch's type-specific constraints beside it (`maxLength` applies only to strings, `maximum` only to numbers).
+and `default: null` are dropped (neither constrains a value) and an `anyOf` of plain types becomes one `type` list
+(`{"type": ["string", "integer", "null"]}`), with each branch's type-specific constraints beside it (`maxLength`
+applies only to strings, `maximum` only to numbers).
 The server still validates against the original schema; the compact one accepts exactly the same values.
 """
 
@@ -81,7 +82,7 @@ def _merged(branches: list[Any]) -> dict[str, Any] | None:
 
 
 def _nullable_enum(branches: list[Any]) -> dict[str, Any] | None:
-    """`{"enum": [..., null]}` for an anyOf of a string enum and null (an enum matches its values exactly), else None."""
+    """`{"enum": [..., null]}` for an anyOf of a string enum and null (an enum matches its values exactly), or None."""
     if len(branches) != 2 or {"type": "null"} not in branches:
         return None
     (other,) = [b for b in branches if b != {"type": "null"}]
