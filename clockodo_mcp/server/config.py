@@ -9,10 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from clockodo_mcp.server.registry import TOOLSETS as TOOLSETS  # re-exported: the toolset names, for flags and docs
+from clockodo_mcp.server.registry import Toolset, toolsets_of
+
 DEFAULT_BASE_URL = "https://my.clockodo.com/api"
 DEFAULT_APP_NAME = "clockodo-mcp"
 DEFAULT_APP_EMAIL = ""  # empty: Clockodo's technical contact is the API user's own e-mail
-TOOLSETS = ("core", "time", "billing", "projects", "people")
 
 ConfirmMode = Literal["token", "elicit", "auto"]
 
@@ -35,7 +37,7 @@ class ServerConfig:
     timezone: str | None = None
     currency: str | None = None
     read_only: bool = False
-    toolsets: frozenset[str] = field(default_factory=lambda: frozenset(TOOLSETS))
+    toolsets: frozenset[Toolset] = field(default_factory=lambda: frozenset(TOOLSETS))
     demo: bool = False
     demo_seed: int = 7
     demo_today: date | None = None  # pins the demo company's calendar (--today / CLOCKODO_MCP_TODAY)
@@ -53,15 +55,15 @@ class ServerConfig:
         return f"{self.api_user or '(no user)'} from {self.credential_source}"
 
 
-def parse_toolsets(value: str | None) -> frozenset[str]:
+def parse_toolsets(value: str | None) -> frozenset[Toolset]:
     """'billing,projects' → the named toolsets plus core; refuses unknown names."""
     if value is None or value.strip() in ("", "all"):
         return frozenset(TOOLSETS)
     names = {part.strip().lower() for part in value.split(",") if part.strip()}
-    unknown = sorted(names - set(TOOLSETS))
-    if unknown:
-        raise ConfigError(f"Unknown toolset(s): {', '.join(unknown)}. Choose from: {', '.join(TOOLSETS)} (or 'all').")
-    return frozenset(names | {"core"})
+    try:
+        return toolsets_of(names | {"core"})
+    except ValueError as error:
+        raise ConfigError(f"{error} (or 'all').") from None
 
 
 def env_flag(env: Mapping[str, str], name: str) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import inspect
 import typing
 
-from clockodo_mcp.server.config import TOOLSETS
-from clockodo_mcp.server.registry import selected_tools
+from clockodo_mcp.server.registry import TOOLSETS, selected_tools
 
 TABLE_START = "<!-- tool-table:start -->"
 TABLE_END = "<!-- tool-table:end -->"

@@ -33,6 +33,7 @@ from clockodo_mcp.clockodo import (
     ClockodoRateLimitedError,
     ClockodoValidationError,
 )
+from clockodo_mcp.domain.undo import versioned
 from clockodo_mcp.server.confirm import CAPTURE, CONFIRMATION, Confirmation
 from clockodo_mcp.server.errors import OutcomeUnknown, Refused
 from clockodo_mcp.server.models import ToolOutput
@@ -45,7 +46,7 @@ from clockodo_mcp.server.tokens import (
     arguments_digest,
     fingerprint,
 )
-from clockodo_mcp.store import ChangeStatus, NewChange, NonceSpent, StoreError
+from clockodo_mcp.store import AlreadyUndone, ChangeStatus, NewChange, NonceSpent, StoreError
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -83,6 +84,7 @@ class Plan:
     apply: Callable[[], Awaitable[Applied]]
     warnings: list[str] = field(default_factory=list)
     invalidates_master_data: bool = False
+    undoes: str | None = None  # an undo's plan: the change it reverts (the journal allows one live undo per change)
 
 
 class WriteOut(ToolOutput):
@@ -256,10 +258,18 @@ async def _apply(
             confirmed_by=confirmed_by,
             nonce=token.nonce if token is not None else None,
             nonce_expires_at=token.expires_at if token is not None else None,
+            summary=current.summary,
+            undoes=current.undoes,
         )
         await anyio.to_thread.run_sync(runtime.store.begin_change, journal)
     except NonceSpent as spent:
         raise Refused(str(TokenReused.by_change(tool, spent.spent.change_id, spent.spent.spent_at))) from None
+    except AlreadyUndone as undone:  # another process's undo of the same change was journalled first
+        when = undone.by.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+        raise Refused(
+            f"Change {undone.target} was already undone by change {undone.by.change_id} ({undone.by.status}) at "
+            f"{when}. Nothing was changed."
+        ) from None
     except StoreError as error:
         raise _journal_refusal(error) from None
     try:
@@ -277,6 +287,7 @@ async def _apply(
         raise
     if current.invalidates_master_data:
         runtime.invalidate_master_data()
+    applied.undo = versioned(applied.undo)
     change = {
         **applied.record,
         "change_id": change_id,

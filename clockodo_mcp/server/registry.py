@@ -1,15 +1,31 @@
-"""The tool registry: every tool with its toolset and its four annotations, from which read-only mode derives."""
+"""The tool inventory: every tool declared once (`@tool`), with a typed toolset and its four annotations.
+
+Serving, read-only mode, toolset filtering, the generated instructions (server/instructions.py), the README tables
+(server/docs.py) and the surface snapshot all iterate this one registry; the modules that declare tools are listed
+once, in server/tools/__init__.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from mcp.types import ToolAnnotations
 
 ToolFn = Callable[..., Awaitable[Any]]
 F = TypeVar("F", bound=ToolFn)
+Toolset = Literal["core", "time", "billing", "projects", "people"]
+TOOLSETS: tuple[Toolset, ...] = get_args(Toolset)  # core is always served
+
+
+def toolsets_of(names: Iterable[str]) -> frozenset[Toolset]:
+    """Toolset names, checked: `ValueError` naming the unknown ones and the choices."""
+    chosen = set(names)
+    unknown = sorted(chosen - set(TOOLSETS))
+    if unknown:
+        raise ValueError(f"Unknown toolset(s): {', '.join(unknown)}. Choose from: {', '.join(TOOLSETS)}")
+    return frozenset(t for t in TOOLSETS if t in chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +35,7 @@ class ToolSpec:
     fn: ToolFn
     name: str
     title: str
-    toolset: str
+    toolset: Toolset
     read_only: bool
     destructive: bool
     idempotent: bool
@@ -49,18 +65,20 @@ REGISTRY: dict[str, ToolSpec] = {}
 def tool(
     *,
     title: str,
-    toolset: str,
+    toolset: Toolset,
     read_only: bool,
     destructive: bool,
     idempotent: bool,
     open_world: bool = True,
 ) -> Callable[[F], F]:
-    """Register a tool function; every annotation must be stated explicitly."""
+    """Register a tool function; every annotation must be stated explicitly, the toolset must be a known one."""
 
     def register(fn: F) -> F:
         name = fn.__name__
         if name in REGISTRY:
             raise ValueError(f"Tool {name!r} is registered twice")
+        if toolset not in TOOLSETS:  # mypy checks the literal; this catches a name built at run time
+            raise ValueError(f"Tool {name!r} has an unknown toolset {toolset!r}; choose from: {', '.join(TOOLSETS)}")
         if read_only and destructive:
             raise ValueError(f"Tool {name!r} cannot be read-only and destructive")
         if not fn.__doc__:
@@ -80,11 +98,12 @@ def tool(
     return register
 
 
-def selected_tools(*, read_only: bool, toolsets: frozenset[str]) -> list[ToolSpec]:
-    """The tools to expose: read-only mode keeps only read-only tools; toolsets filter by area."""
+def selected_tools(*, read_only: bool, toolsets: Iterable[str] = TOOLSETS) -> list[ToolSpec]:
+    """The tools to expose: read-only mode keeps only read-only tools; toolsets (checked) filter by area."""
     import clockodo_mcp.server.tools  # noqa: F401  (registers every tool)
 
-    specs = [spec for spec in REGISTRY.values() if spec.toolset in toolsets]
+    chosen = toolsets_of(toolsets)
+    specs = [spec for spec in REGISTRY.values() if spec.toolset in chosen]
     if read_only:
         specs = [spec for spec in specs if spec.read_only]
     return sorted(specs, key=lambda spec: spec.name)

@@ -8,7 +8,9 @@ from datetime import datetime
 from clockodo_mcp.clock import SYSTEM_CLOCK
 from clockodo_mcp.store.base import (
     CHANGE_STATUSES,
+    LIVE,
     UNSETTLED,
+    AlreadyUndone,
     Anchor,
     Change,
     ChangeStatus,
@@ -22,6 +24,7 @@ from clockodo_mcp.store.base import (
     StoreInfo,
     StoreSchemaError,
     StoreUnavailable,
+    UndoneBy,
 )
 from clockodo_mcp.store.sqlite import SCHEMA_VERSION, SQLiteStore
 from clockodo_mcp.store.url import ENV_STORE, StoreUrl, default_store_url, parse_store_url, sqlite_url
@@ -36,8 +39,10 @@ def open_store(url: str, *, now: Callable[[], datetime] = SYSTEM_CLOCK.now) -> S
 __all__ = [
     "CHANGE_STATUSES",
     "ENV_STORE",
+    "LIVE",
     "SCHEMA_VERSION",
     "UNSETTLED",
+    "AlreadyUndone",
     "Anchor",
     "Change",
     "ChangeStatus",
@@ -53,6 +58,7 @@ __all__ = [
     "StoreSchemaError",
     "StoreUnavailable",
     "StoreUrl",
+    "UndoneBy",
     "default_store_url",
     "open_store",
     "parse_store_url",

@@ -16,6 +16,8 @@ ChangeStatus = Literal["applying", "applied", "unknown", "not_applied", "failed"
 CHANGE_STATUSES: tuple[ChangeStatus, ...] = get_args(ChangeStatus)
 # Changes whose outcome nobody knows yet: reconciled against Clockodo before any new write (step 2 of issue 10).
 UNSETTLED: tuple[ChangeStatus, ...] = ("applying", "unknown")
+# An undo in one of these states stands: it undid its change, or may have. A failed or not-applied undo does not.
+LIVE: tuple[ChangeStatus, ...] = ("applying", "applied", "unknown")
 
 
 class StoreError(Exception):
@@ -32,6 +34,15 @@ class StoreUnavailable(StoreError):
 
 class StoreSchemaError(StoreError):
     """The store's schema is newer than this code knows, or is not a clockodo-mcp store at all."""
+
+
+class AlreadyUndone(StoreError):
+    """An undo was journalled for a change that another live undo (applying, applied or unknown) already undoes."""
+
+    def __init__(self, target: str, by: UndoneBy) -> None:
+        super().__init__(f"change {target} is already undone by change {by.change_id} ({by.status})")
+        self.target = target
+        self.by = by
 
 
 class NonceSpent(StoreError):
@@ -65,6 +76,17 @@ class NewChange:
     confirmed_by: str
     nonce: str | None = None  # None for a write the human confirmed in a form (no token)
     nonce_expires_at: datetime | None = None
+    summary: str | None = None  # what the preview said it would do, for listing a change whose outcome is open
+    undoes: str | None = None  # for an undo: the change it reverts (at most one live undo per change)
+
+
+@dataclass(frozen=True, slots=True)
+class UndoneBy:
+    """The live undo of a change: which change undid it (or may have), its status, and when."""
+
+    change_id: str
+    status: ChangeStatus
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +118,9 @@ class Change:
     error: str | None = None
     nonce: str | None = None
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    summary: str | None = None
+    undoes: str | None = None
+    undone_by: UndoneBy | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +167,8 @@ class Store(Protocol):
     def begin_change(self, change: NewChange) -> None:
         """In ONE transaction: spend the nonce (`NonceSpent` if it already was) and record the change as `applying`.
 
-        Nonces whose tokens expired long ago are purged in the same transaction.
+        An undo (`undoes` set) is refused with `AlreadyUndone` when a live undo of the same change exists. Nonces whose
+        tokens expired long ago are purged in the same transaction.
         """
         ...
 
@@ -157,13 +183,22 @@ class Store(Protocol):
         ...
 
     def get_change(self, change_id: str) -> Change | None:
-        """One change with its steps, or None."""
+        """One change with its steps and its live undo, or None."""
         ...
 
     def list_changes(
-        self, *, limit: int = 20, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None
+        self,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        statuses: tuple[ChangeStatus, ...] | None = None,
+        tool: str | None = None,
     ) -> list[Change]:
-        """Changes, newest first, optionally only some statuses or one tool's."""
+        """Changes (without steps, with their live undo), newest first, optionally only some statuses or one tool's."""
+        ...
+
+    def count_changes(self, *, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None) -> int:
+        """How many changes `list_changes` would page through with the same filters."""
         ...
 
     def read_anchor(self, log: str) -> Anchor | None:

@@ -26,6 +26,8 @@ def _summary(change: Change) -> str:
     summary = ""
     if isinstance(change.result, dict):
         summary = str(change.result.get("summary") or "")
+    if not summary and change.summary:
+        summary = change.summary
     if not summary and isinstance(change.planned, dict):
         summary = str(change.planned.get("action") or "")
     if not summary and change.error:
@@ -48,6 +50,9 @@ def change_as_json(change: Change) -> dict[str, Any]:
         "result": change.result,
         "undo": change.undo,
         "error": change.error,
+        "summary": change.summary,
+        "undoes": change.undoes,
+        "undone_by": change.undone_by.change_id if change.undone_by else None,
         "steps": [{"step": s.index, "name": s.name, "status": s.status, "detail": s.detail} for s in change.steps],
     }
 
@@ -106,7 +111,7 @@ def show_command(store: Store, change_id: str, out: TextIO | None = None, *, as_
         return 0
     print(f"change {change.change_id}: {change.tool}, {_STATUS_WORDS.get(change.status, change.status)}", file=out)
     print(f"  confirmed by {change.confirmed_by} at {data['created_at']}, last updated {data['updated_at']}", file=out)
-    for key in ("args", "before", "planned", "result", "undo", "error", "steps"):
+    for key in ("summary", "undoes", "undone_by", "args", "before", "planned", "result", "undo", "error", "steps"):
         value = data[key]
         if value not in (None, [], {}):
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)

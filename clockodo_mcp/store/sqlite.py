@@ -21,7 +21,9 @@ from typing import Any, TypeVar, cast
 from clockodo_mcp.clock import SYSTEM_CLOCK
 from clockodo_mcp.store.base import (
     CHANGE_STATUSES,
+    LIVE,
     UNSETTLED,
+    AlreadyUndone,
     Anchor,
     Change,
     ChangeStatus,
@@ -33,9 +35,10 @@ from clockodo_mcp.store.base import (
     StoreInfo,
     StoreSchemaError,
     StoreUnavailable,
+    UndoneBy,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 15.0
 # Spent nonces are kept this long past their token's expiry, so a clock stepped back cannot revive a token.
 NONCE_RETENTION = timedelta(days=1)
@@ -85,6 +88,43 @@ CREATE TABLE audit_anchor (
     updated_at TEXT NOT NULL
 );
 """
+_LIVE_CHECK = ", ".join(f"'{s}'" for s in LIVE)
+# v2: the change index. `undoes` links an undo to the change it reverts; the partial UNIQUE index holds at most one
+# live undo per change whatever the process (begin_change checks first, to name the undo that won); `summary` is what
+# the preview said, so a change whose outcome is open can be listed; listing pages by time, optionally per tool.
+_SCHEMA_V2 = f"""
+ALTER TABLE changes ADD COLUMN summary TEXT;
+ALTER TABLE changes ADD COLUMN undoes TEXT;
+CREATE UNIQUE INDEX changes_one_live_undo ON changes (undoes) WHERE undoes IS NOT NULL AND status IN ({_LIVE_CHECK});
+CREATE INDEX changes_by_undoes ON changes (undoes) WHERE undoes IS NOT NULL;
+CREATE INDEX changes_by_tool ON changes (tool, created_at);
+"""
+
+
+def _migrate_v1(conn: sqlite3.Connection) -> None:
+    for statement in filter(str.strip, _SCHEMA_V1.split(";")):
+        conn.execute(statement)
+
+
+def _migrate_v2(conn: sqlite3.Connection) -> None:
+    for statement in filter(str.strip, _SCHEMA_V2.split(";")):
+        conn.execute(statement)
+    # Undos journalled by v1 name their change only in their arguments; the first live one per change is kept
+    # (v1 could not stop two processes from undoing one change; the later one stays listed, unlinked).
+    linked: set[str] = set()
+    rows = conn.execute("SELECT rowid, args, status FROM changes WHERE tool = 'undo' ORDER BY rowid").fetchall()
+    for rowid, args, status in rows:
+        target = _load(args).get("change_id") if args else None
+        if not isinstance(target, str) or (status in LIVE and target in linked):
+            continue
+        if status in LIVE:
+            linked.add(target)
+        conn.execute("UPDATE changes SET undoes = ? WHERE rowid = ?", (target, rowid))
+
+
+# Each entry brings a store from the version before it to its own; a store newer than the last is refused.
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1, 2: _migrate_v2}
+assert sorted(_MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
 def _ts(moment: datetime) -> str:
@@ -191,11 +231,10 @@ class SQLiteStore:
                     f"({SCHEMA_VERSION}): it was written by a newer version. Upgrade clockodo-mcp, or point "
                     "CLOCKODO_MCP_STORE at another file"
                 )
-            if version < 1:
-                for statement in filter(str.strip, _SCHEMA_V1.split(";")):
-                    conn.execute(statement)
-                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                version = SCHEMA_VERSION
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                _MIGRATIONS[target](conn)
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (target,))
+                version = target
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -272,9 +311,13 @@ class SQLiteStore:
                     "INSERT INTO nonces (nonce, tool, change_id, spent_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                     (change.nonce, change.tool, change.change_id, _ts(now), _ts(change.nonce_expires_at)),
                 )
+            if change.undoes is not None:
+                by = _live_undo(conn, change.undoes)
+                if by is not None:  # the unique index would refuse it anyway; this names the undo that stands
+                    raise AlreadyUndone(change.undoes, by)
             conn.execute(
                 "INSERT INTO changes (change_id, tool, args, before, planned, status, confirmed_by, nonce, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?)",
+                " updated_at, summary, undoes) VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?, ?, ?)",
                 (
                     change.change_id,
                     change.tool,
@@ -285,6 +328,8 @@ class SQLiteStore:
                     change.nonce,
                     _ts(now),
                     _ts(now),
+                    change.summary,
+                    change.undoes,
                 ),
             )
 
@@ -315,10 +360,12 @@ class SQLiteStore:
             )
 
     def get_change(self, change_id: str) -> Change | None:
-        """One change with its steps."""
+        """One change with its steps and its live undo."""
 
         def query(conn: sqlite3.Connection) -> Change | None:
-            row = conn.execute(f"SELECT {_CHANGE_COLUMNS} FROM changes WHERE change_id = ?", (change_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {_CHANGE_COLUMNS} FROM {_CHANGES} WHERE c.change_id = ?", (change_id,)
+            ).fetchone()
             if row is None:
                 return None
             steps = conn.execute(
@@ -330,20 +377,29 @@ class SQLiteStore:
         return self._read(query)
 
     def list_changes(
-        self, *, limit: int = 20, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None
+        self,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        statuses: tuple[ChangeStatus, ...] | None = None,
+        tool: str | None = None,
     ) -> list[Change]:
-        """Newest first."""
-        where: list[str] = []
-        params: list[object] = []
-        if statuses:
-            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
-            params += statuses
-        if tool is not None:
-            where.append("tool = ?")
-            params.append(tool)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT {_CHANGE_COLUMNS} FROM changes {clause} ORDER BY created_at DESC, rowid DESC LIMIT ?"
-        return self._read(lambda conn: [_change(row, ()) for row in conn.execute(sql, (*params, limit)).fetchall()])
+        """Newest first (by the time index, or the per-tool index), one page."""
+        clause, params = _filters(statuses, tool)
+        sql = (
+            f"SELECT {_CHANGE_COLUMNS} FROM {_CHANGES} {clause} ORDER BY c.created_at DESC, c.rowid DESC LIMIT ? "
+            "OFFSET ?"
+        )
+        return self._read(
+            lambda conn: [_change(row, ()) for row in conn.execute(sql, (*params, limit, offset)).fetchall()]
+        )
+
+    def count_changes(self, *, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None) -> int:
+        """How many changes match the filters."""
+        clause, params = _filters(statuses, tool)
+        return self._read(
+            lambda conn: int(conn.execute(f"SELECT count(*) FROM changes c {clause}", params).fetchone()[0])
+        )
 
     # -- audit anchor ---------------------------------------------------------------------------------------
 
@@ -380,8 +436,31 @@ class SQLiteStore:
 
 
 _CHANGE_COLUMNS = (
-    "change_id, tool, args, before, planned, status, confirmed_by, created_at, updated_at, result, undo, error, nonce"
+    "c.change_id, c.tool, c.args, c.before, c.planned, c.status, c.confirmed_by, c.created_at, c.updated_at, c.result,"
+    " c.undo, c.error, c.nonce, c.summary, c.undoes, u.change_id, u.status, u.created_at"
 )
+# A change with its live undo: the partial unique index guarantees at most one, so the join never repeats a row.
+_CHANGES = f"changes c LEFT JOIN changes u ON u.undoes = c.change_id AND u.status IN ({_LIVE_CHECK})"
+
+
+def _filters(statuses: tuple[ChangeStatus, ...] | None, tool: str | None) -> tuple[str, list[object]]:
+    where: list[str] = []
+    params: list[object] = []
+    if statuses:
+        where.append(f"c.status IN ({', '.join('?' for _ in statuses)})")
+        params += statuses
+    if tool is not None:
+        where.append("c.tool = ?")
+        params.append(tool)
+    return (f"WHERE {' AND '.join(where)}" if where else ""), params
+
+
+def _live_undo(conn: sqlite3.Connection, change_id: str) -> UndoneBy | None:
+    row = conn.execute(
+        f"SELECT change_id, status, created_at FROM changes WHERE undoes = ? AND status IN ({_LIVE_CHECK})",
+        (change_id,),
+    ).fetchone()
+    return None if row is None else UndoneBy(row[0], cast(ChangeStatus, row[1]), _parse_ts(row[2]))
 
 
 def _find_spent(conn: sqlite3.Connection, nonce: str) -> SpentNonce | None:
@@ -415,6 +494,9 @@ def _change(row: tuple[Any, ...], steps: tuple[Step, ...]) -> Change:
         error=row[11],
         nonce=row[12],
         steps=steps,
+        summary=row[13],
+        undoes=row[14],
+        undone_by=None if row[15] is None else UndoneBy(row[15], cast(ChangeStatus, row[16]), _parse_ts(row[17])),
     )
 
 

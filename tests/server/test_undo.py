@@ -1,10 +1,20 @@
-"""undo and list_changes: gated like any write, refused when stale or already undone, undo of an undo redoes."""
+"""undo and list_changes: read from the write journal, gated like any write, refused when stale, already undone or
+of an open outcome; undo of an undo redoes."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from mcp import Client
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from clockodo_mcp.audit import AuditLog
+from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.registry import REGISTRY
-from tests.server.conftest import NOW, call, call_error
+from clockodo_mcp.store import NewChange, Store
+from tests.conftest import held_open
+from tests.server.conftest import NOW, call, call_error, make_runtime
 from tests.server.gating import apply, entries_state, fields, outcomes, preview
 
 EDITABLE = 6323
@@ -80,12 +90,112 @@ async def test_undo_of_an_unknown_change_points_to_list_changes(mcp_client, audi
     assert outcomes(audit_path, "undo")[-1]["status"] == "rejected"
 
 
-async def test_a_change_without_a_way_back_cannot_be_undone(mcp_client, audit_path):
-    AuditLog(audit_path).append(
-        {"kind": "outcome", "tool": "x", "status": "ok", "change": {"change_id": "c0ffee", "tool": "x", "undo": None}}
+def journal(store: Store, change_id: str, status: str, *, tool: str = "log_time", undo: Any = None, **more: Any):
+    """A change as the gate journals it, finished with `status` (or left `applying`)."""
+    store.begin_change(
+        NewChange(change_id, tool, {"project": "Phoenix"}, None, {"action": "create entry"}, "token", **more)
     )
+    result = {"summary": f"{tool} {change_id}"} if status == "applied" else None
+    if status != "applying":
+        store.finish_change(change_id, status, undo=undo, result=result)  # type: ignore[arg-type]
+
+
+async def test_a_change_without_a_way_back_cannot_be_undone(mcp_client, runtime):
+    journal(runtime.store, "c0ffee", "applied", undo=None)
     error = await call_error(mcp_client, "undo", change_id="c0ffee")
-    assert "cannot be undone" in error
+    assert "Change c0ffee (log_time) cannot be undone: it recorded no way back" in error
+    assert "Nothing was changed" in error
+
+
+@pytest.mark.parametrize("status", ["unknown", "applying"])
+async def test_undo_of_a_change_whose_outcome_is_open_is_refused_until_it_is_reconciled(
+    mcp_client, runtime, fake_app, audit_path, status
+):
+    journal(runtime.store, "0pen0utc0me", status, undo={"kind": "delete_entry", "entry_id": EDITABLE, "expect": {}})
+    before = entries_state(fake_app.state.store)
+    error = await call_error(mcp_client, "undo", change_id="0pen0utc0me")
+    assert f"its outcome is unknown (status {status}); it must be reconciled first" in error
+    assert "clockodo-mcp changes reconcile" in error
+    assert "Nothing was changed" in error
+    assert entries_state(fake_app.state.store) == before
+    assert outcomes(audit_path, "undo")[-1]["status"] == "refused"
+
+
+@pytest.mark.parametrize(("status", "reason"), [("not_applied", "was not applied"), ("failed", "failed")])
+async def test_undo_of_a_change_that_changed_nothing_is_refused(mcp_client, runtime, status, reason):
+    journal(runtime.store, "n0thing", status)
+    error = await call_error(mcp_client, "undo", change_id="n0thing")
+    assert f"Change n0thing (log_time) {reason}" in error
+    assert "nothing to undo" in error
+    assert "Nothing was changed" in error
+
+
+async def test_an_undo_spec_of_an_unknown_version_is_refused_by_name(mcp_client, runtime):
+    journal(runtime.store, "fr0mthefuture", "applied", undo={"kind": "delete_entry", "version": 2, "entry_id": 1})
+    error = await call_error(mcp_client, "undo", change_id="fr0mthefuture")
+    assert "its undo spec has version 2, which this clockodo-mcp does not know (it reads version 1)" in error
+    assert "recorded by a newer clockodo-mcp" in error
+    assert "Nothing was changed" in error
+
+
+async def test_a_change_only_in_the_audit_log_is_refused_saying_it_predates_the_journal(mcp_client, audit_path):
+    AuditLog(audit_path).append(
+        {
+            "kind": "outcome",
+            "tool": "log_time",
+            "status": "ok",
+            "change": {"change_id": "01dchange", "tool": "log_time", "undo": {"kind": "delete_entry"}},
+        }
+    )
+    error = await call_error(mcp_client, "undo", change_id="01dchange")
+    assert "no change with change_id '01dchange' in the write journal" in error
+    assert "made before this server kept a journal are only in the audit log" in error
+    assert "Nothing was changed" in error
+
+
+async def test_the_journal_records_which_change_an_undo_reverts_and_a_versioned_undo_spec(mcp_client, runtime):
+    done = await apply(mcp_client, "log_time", **LOG)
+    undone = await apply(mcp_client, "undo", change_id=done["change_id"])
+    original, undo = runtime.store.get_change(done["change_id"]), runtime.store.get_change(undone["change_id"])
+    assert undo.undoes == done["change_id"]
+    assert original.undone_by.change_id == undone["change_id"]
+    assert original.undo["version"] == undo.undo["version"] == 1
+    assert original.summary.startswith("Will log")
+
+
+class UndoElsewhere:
+    """Another server process: it journals its own undo of `target` while this one re-reads the entry to confirm."""
+
+    def __init__(self, app: ASGIApp, store: Store, target: str) -> None:
+        self.app, self.store, self.target = app, store, target
+        self.state = app.state  # type: ignore[attr-defined]
+        self.armed = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.armed and scope["type"] == "http" and scope["path"] == f"/api/v2/entries/{EDITABLE}":
+            self.armed = False
+            self.store.begin_change(NewChange("e1sewhere", "undo", {}, None, None, "token", undoes=self.target))
+        await self.app(scope, receive, send)
+
+
+async def test_an_undo_that_loses_the_race_to_another_processes_undo_is_refused_naming_it(
+    fake_app, audit_path, monkeypatch
+):
+    monkeypatch.setenv("CLOCKODO_MCP_SECRET", "shared-secret-of-two-serve-processes")
+    runtime = make_runtime(fake_app, audit_path)
+    async with held_open(Client(build_server(runtime))) as client:
+        done = await apply(client, "delete_entry", entry_id=EDITABLE)
+        token = (await preview(client, "undo", change_id=done["change_id"]))["confirm_token"]
+    racing = UndoElsewhere(fake_app, runtime.store, done["change_id"])
+    second = make_runtime(racing, audit_path, store_url=None)
+    second.store = runtime.store
+    before = entries_state(fake_app.state.store)
+    async with held_open(Client(build_server(second))) as client:
+        racing.armed = True
+        error = await call_error(client, "undo", change_id=done["change_id"], confirm_token=token)
+    assert f"Change {done['change_id']} was already undone by change e1sewhere (applying)" in error
+    assert "Nothing was changed" in error
+    assert entries_state(fake_app.state.store) == before
 
 
 async def test_list_changes_shows_recent_writes_newest_first_with_undo_state(mcp_client):
@@ -104,6 +214,24 @@ async def test_list_changes_shows_recent_writes_newest_first_with_undo_state(mcp
     only = await mcp_client.call_tool("list_changes", {"tool": "edit_entry", "limit": 5})
     assert isinstance(only.structured_content, dict)
     assert [c["change_id"] for c in only.structured_content["changes"]] == [edited["change_id"]]
+
+
+async def test_list_changes_shows_every_status_and_pages_like_the_other_lists(mcp_client, runtime):
+    logged = await apply(mcp_client, "log_time", **LOG)
+    journal(runtime.store, "l0st", "unknown", tool="delete_entry", summary="Will delete entry 6323.")
+    journal(runtime.store, "refused", "failed", tool="edit_entry")
+    first = await call(mcp_client, "list_changes", limit=2)
+    assert [(c["change_id"], c["status"]) for c in first["changes"]] == [("refused", "failed"), ("l0st", "unknown")]
+    assert first["paging"] == {"total": 3, "offset": 0, "returned": 2, "next": {"offset": 2}}
+    lost = first["changes"][1]
+    assert (lost["summary"], lost["undoable"], lost["undone"]) == ("Will delete entry 6323.", False, False)
+    assert "l0st delete_entry (unknown)" in first["summary"]
+    rest = await call(mcp_client, "list_changes", limit=2, offset=2)
+    assert [(c["change_id"], c["status"], c["undoable"]) for c in rest["changes"]] == [
+        (logged["change_id"], "applied", True)
+    ]
+    assert rest["paging"]["next"] is None
+    assert "past the end" in await call_error(mcp_client, "list_changes", offset=3)
 
 
 async def test_list_changes_on_an_empty_log_says_so(mcp_client):

@@ -16,12 +16,14 @@ import pytest
 from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.store import (
     SCHEMA_VERSION,
+    AlreadyUndone,
     NewChange,
     NonceSpent,
     SQLiteStore,
     StoreSchemaError,
     StoreUnavailable,
 )
+from clockodo_mcp.store.sqlite import _SCHEMA_V1
 from tests.store._workers import spend
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -29,12 +31,18 @@ EXPIRES = NOW + timedelta(minutes=10)
 
 
 def new_change(
-    change_id: str, nonce: str | None = "n-1", tool: str = "log_time", expires: datetime = EXPIRES
+    change_id: str,
+    nonce: str | None = "n-1",
+    tool: str = "log_time",
+    expires: datetime = EXPIRES,
+    undoes: str | None = None,
 ) -> NewChange:
     return NewChange(
         change_id=change_id,
         tool=tool,
-        args={"project": "Phoenix", "hours": 3},
+        args={"change_id": undoes} if undoes else {"project": "Phoenix", "hours": 3},
+        undoes=undoes,
+        summary=f"Will do {change_id}.",
         before={"entries": []},
         planned={"action": "create entry"},
         confirmed_by="token" if nonce else "elicitation",
@@ -60,12 +68,12 @@ def store(path: Path, clock: FrozenClock) -> SQLiteStore:
 
 def test_a_new_store_is_a_private_wal_file_with_the_current_schema(store: SQLiteStore, path: Path) -> None:
     assert not path.exists()  # nothing is created until first use
-    assert store.schema_version() == SCHEMA_VERSION == 1
+    assert store.schema_version() == SCHEMA_VERSION == 2
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     with sqlite3.connect(path) as other:
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert other.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert other.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,)]
         tables = {r[0] for r in other.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"schema_version", "nonces", "changes", "change_steps", "audit_anchor"} <= tables
 
@@ -75,7 +83,7 @@ def test_a_store_written_by_a_newer_version_is_refused(store: SQLiteStore, path:
     store.close()
     with sqlite3.connect(path) as other:
         other.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION + 1,))
-    with pytest.raises(StoreSchemaError, match="schema version 2, newer than this clockodo-mcp knows") as info:
+    with pytest.raises(StoreSchemaError, match="schema version 3, newer than this clockodo-mcp knows") as info:
         SQLiteStore(path).schema_version()
     assert "Upgrade clockodo-mcp" in str(info.value)
 
@@ -208,6 +216,87 @@ def test_changes_are_listed_newest_first_and_filtered(store: SQLiteStore, clock:
     assert [c.change_id for c in store.list_changes(statuses=("applying", "unknown"))] == ["c-2", "c-1"]
 
 
+def test_changes_are_paged_newest_first_and_counted_with_the_same_filters(
+    store: SQLiteStore, clock: FrozenClock
+) -> None:
+    for i in range(5):
+        store.begin_change(new_change(f"c-{i}", nonce=f"n-{i}", tool="log_time" if i % 2 else "edit_entry"))
+        clock.advance(1)
+    assert [c.change_id for c in store.list_changes(limit=2, offset=1)] == ["c-3", "c-2"]
+    assert [c.change_id for c in store.list_changes(limit=2, offset=4)] == ["c-0"]
+    assert store.count_changes() == 5
+    assert store.count_changes(tool="log_time") == 2
+    assert [c.change_id for c in store.list_changes(tool="log_time", offset=1)] == ["c-1"]
+    assert store.count_changes(statuses=("applied",)) == 0
+    assert store.list_changes()[0].summary == "Will do c-4."
+
+
+def test_an_undo_is_linked_to_the_change_it_reverts_and_a_second_live_undo_is_refused(
+    store: SQLiteStore, clock: FrozenClock
+) -> None:
+    store.begin_change(new_change("c-1", nonce="n-1"))
+    store.finish_change("c-1", "applied", undo={"kind": "delete_entry", "version": 1})
+    clock.advance(1)
+    store.begin_change(new_change("u-1", nonce="n-2", tool="undo", undoes="c-1"))
+    store.finish_change("u-1", "failed", error="Clockodo refused it")
+    assert store.get_change("c-1").undone_by is None  # type: ignore[union-attr]  # a failed undo undid nothing
+    store.begin_change(new_change("u-2", nonce="n-3", tool="undo", undoes="c-1"))
+    with pytest.raises(AlreadyUndone, match="already undone by change u-2 \\(applying\\)") as refused:
+        store.begin_change(new_change("u-3", nonce="n-4", tool="undo", undoes="c-1"))
+    assert (refused.value.target, refused.value.by.change_id, refused.value.by.created_at) == (
+        "c-1",
+        "u-2",
+        NOW + timedelta(seconds=1),
+    )
+    assert store.spent_nonce("n-4") is None  # the refused undo spent nothing
+    store.finish_change("u-2", "applied")
+    change = store.get_change("c-1")
+    assert change is not None
+    assert change.undone_by is not None
+    assert (change.undone_by.change_id, change.undone_by.status) == ("u-2", "applied")
+    listed = {c.change_id: c for c in store.list_changes()}
+    assert listed["c-1"].undone_by == change.undone_by
+    assert (listed["u-2"].undoes, listed["u-1"].undoes, listed["u-2"].undone_by) == ("c-1", "c-1", None)
+
+
+def test_the_journal_itself_holds_at_most_one_live_undo_per_change(store: SQLiteStore, path: Path) -> None:
+    store.begin_change(new_change("u-1", nonce=None, tool="undo", undoes="c-1"))
+    store.close()
+    row = "('u-2', 'undo', '{}', 'null', 'null', 'unknown', 'token', 'c-1', 't', 't')"
+    with sqlite3.connect(path) as other, pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        other.execute(
+            "INSERT INTO changes (change_id, tool, args, before, planned, status, confirmed_by, undoes, created_at,"
+            f" updated_at) VALUES {row}"
+        )
+
+
+def test_a_version_1_store_is_migrated_keeping_its_changes_and_linking_its_undos(path: Path) -> None:
+    path.parent.mkdir(mode=0o700)
+    stamp = "2026-11-24T15:00:00.000000Z"
+    with sqlite3.connect(path) as v1:
+        v1.executescript(_SCHEMA_V1)
+        v1.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        v1.execute("INSERT INTO schema_version (version) VALUES (1)")
+        for change_id, tool, args, status in [
+            ("c-1", "log_time", '{"project":"Phoenix"}', "applied"),
+            ("u-1", "undo", '{"change_id":"c-1"}', "applied"),
+            ("u-2", "undo", '{"change_id":"c-1"}', "applied"),  # v1 let a second process undo it too
+        ]:
+            v1.execute(
+                "INSERT INTO changes (change_id, tool, args, before, planned, status, confirmed_by, created_at,"
+                " updated_at) VALUES (?, ?, ?, 'null', 'null', ?, 'token', ?, ?)",
+                (change_id, tool, args, status, stamp, stamp),
+            )
+    store = SQLiteStore(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    change = store.get_change("c-1")
+    assert change is not None
+    assert change.undone_by is not None
+    assert change.undone_by.change_id == "u-1"
+    assert [(c.change_id, c.undoes) for c in store.list_changes()] == [("u-2", None), ("u-1", "c-1"), ("c-1", None)]
+    assert store.count_changes() == 3
+
+
 def test_spent_nonces_are_kept_past_expiry_and_purged_a_day_later(store: SQLiteStore, clock: FrozenClock) -> None:
     store.begin_change(new_change("c-1"))
     clock.advance(timedelta(minutes=10, hours=23).total_seconds())
@@ -277,5 +366,5 @@ def test_info_reports_the_schema_writability_and_unsettled_changes(store: SQLite
     store.finish_change("c-1", "applied")
     store.finish_change("c-2", "unknown", error="the answer was lost")
     info = store.info()
-    assert (info.schema_version, info.writable, info.problem) == (1, True, None)
+    assert (info.schema_version, info.writable, info.problem) == (SCHEMA_VERSION, True, None)
     assert [(c.change_id, c.status) for c in info.unsettled] == [("c-3", "applying"), ("c-2", "unknown")]
