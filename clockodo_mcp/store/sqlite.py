@@ -35,7 +35,7 @@ from clockodo_mcp.store.base import (
     StoreUnavailable,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 15.0
 # Spent nonces are kept this long past their token's expiry, so a clock stepped back cannot revive a token.
 NONCE_RETENTION = timedelta(days=1)
@@ -84,6 +84,11 @@ CREATE TABLE audit_anchor (
     hash TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+"""
+# v2: what a change is expected to leave in Clockodo (the reconciliation check), and which process applies it.
+_SCHEMA_V2 = """
+ALTER TABLE changes ADD COLUMN expect TEXT;
+ALTER TABLE changes ADD COLUMN owner TEXT;
 """
 
 
@@ -194,6 +199,10 @@ class SQLiteStore:
             if version < 1:
                 for statement in filter(str.strip, _SCHEMA_V1.split(";")):
                     conn.execute(statement)
+            if version < 2:
+                for statement in filter(str.strip, _SCHEMA_V2.split(";")):
+                    conn.execute(statement)
+            if version < SCHEMA_VERSION:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
                 version = SCHEMA_VERSION
             conn.execute("COMMIT")
@@ -260,6 +269,7 @@ class SQLiteStore:
         """Spend the nonce and record the change as `applying`, in one transaction."""
         now = self._now()
         args, before, planned = _dump(change.args), _dump(change.before), _dump(change.planned)
+        expect = _dump(change.expect) if change.expect is not None else None
         with self._transaction() as conn:
             conn.execute("DELETE FROM nonces WHERE expires_at < ?", (_ts(now - NONCE_RETENTION),))
             if change.nonce is not None:
@@ -274,7 +284,7 @@ class SQLiteStore:
                 )
             conn.execute(
                 "INSERT INTO changes (change_id, tool, args, before, planned, status, confirmed_by, nonce, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?)",
+                " updated_at, expect, owner) VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?, ?, ?)",
                 (
                     change.change_id,
                     change.tool,
@@ -285,23 +295,36 @@ class SQLiteStore:
                     change.nonce,
                     _ts(now),
                     _ts(now),
+                    expect,
+                    change.owner,
                 ),
             )
 
     def finish_change(
-        self, change_id: str, status: ChangeStatus, *, result: Any = None, undo: Any = None, error: str | None = None
-    ) -> None:
-        """Record a change's outcome."""
+        self,
+        change_id: str,
+        status: ChangeStatus,
+        *,
+        result: Any = None,
+        undo: Any = None,
+        error: str | None = None,
+        only_if: tuple[ChangeStatus, ...] | None = None,
+    ) -> bool:
+        """Record a change's outcome; with `only_if`, only while its status is one of those (False otherwise)."""
         if status not in CHANGE_STATUSES or status == "applying":
             raise ValueError(f"not a final change status: {status!r}")
         result_text, undo_text = _dump(result), _dump(undo)
         with self._transaction() as conn:
-            updated = conn.execute(
+            row = conn.execute("SELECT status FROM changes WHERE change_id = ?", (change_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"the journal has no change {change_id}")
+            if only_if is not None and row[0] not in only_if:
+                return False
+            conn.execute(
                 "UPDATE changes SET status = ?, result = ?, undo = ?, error = ?, updated_at = ? WHERE change_id = ?",
                 (status, result_text, undo_text, error, _ts(self._now()), change_id),
-            ).rowcount
-            if updated != 1:
-                raise StoreError(f"the journal has no change {change_id}")
+            )
+        return True
 
     def record_step(self, change_id: str, index: int, name: str, status: str, detail: Any = None) -> None:
         """Insert or update one step of a multi-step change."""
@@ -380,7 +403,8 @@ class SQLiteStore:
 
 
 _CHANGE_COLUMNS = (
-    "change_id, tool, args, before, planned, status, confirmed_by, created_at, updated_at, result, undo, error, nonce"
+    "change_id, tool, args, before, planned, status, confirmed_by, created_at, updated_at, result, undo, error, nonce,"
+    " expect, owner"
 )
 
 
@@ -414,6 +438,8 @@ def _change(row: tuple[Any, ...], steps: tuple[Step, ...]) -> Change:
         undo=_load(row[10]),
         error=row[11],
         nonce=row[12],
+        expect=_load(row[13]),
+        owner=row[14],
         steps=steps,
     )
 

@@ -147,7 +147,7 @@ def test_audit_repair_refuses_other_damage_and_points_to_start_new(tmp_path, sto
 def test_the_doctor_reports_the_store_and_its_unsettled_changes(store):
     check = store_check(store)
     assert check.status == "warning"
-    assert "schema version 1, writable" in check.detail
+    assert "schema version 2, writable" in check.detail
     assert "change-1 (delete_entry, unknown)" in check.detail
     assert "change-2 (edit_entry, applying)" in check.detail
     assert "changes show" in (check.fix or "")

@@ -16,6 +16,7 @@ from clockodo_mcp.audit.readers import is_write_outcome
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.confirm import confirmable
 from clockodo_mcp.server.errors import Refused
+from clockodo_mcp.server.expect import Undone
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Compact, ListOutput
 from clockodo_mcp.server.registry import tool
@@ -88,6 +89,7 @@ async def undo(
             summary=f"Undo of {tool_name} change {change_id} ({change.get('summary', '')}): {inner.summary}",
             preview={"undoes": {"change_id": change_id, "tool": tool_name, "when": record.get("ts")}, **inner.preview},
             apply=apply,
+            expect=Undone(undoes=change_id, inner=inner.expect) if inner.expect is not None else None,
         )
 
     return await run_gated(tc.runtime, "undo", {"change_id": change_id}, confirm_token, plan)
