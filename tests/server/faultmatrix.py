@@ -35,7 +35,7 @@ from tests.server.gating import entries_state
 
 EDITABLE = 6323
 FAST_RETRIES = RetryPolicy(base_delay=0.0, jitter=0.0)  # the client's real retries, without the waiting
-TIMEOUT = 1.0  # seconds the client waits for an answer (the proxy's "timeout" holds it back for good)
+TIMEOUT = 0.5  # seconds the client waits for an answer (the proxy's "timeout" holds it back for good)
 
 
 def billing_confirm(method: str, path: str, body: bytes) -> bool:

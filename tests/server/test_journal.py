@@ -315,3 +315,48 @@ def test_the_demo_keeps_its_own_store_beside_its_audit_log(tmp_path: Path) -> No
     assert config.store_url.endswith("/demo-store.sqlite3")
     assert config.audit_path is not None
     assert config.store_url.endswith(f"{config.audit_path.parent.as_posix()}/demo-store.sqlite3")
+
+
+async def test_changes_reconcile_settles_an_unknown_change_and_prints_what_it_decided(fake_app, audit_path):
+    import io
+
+    from clockodo_mcp.server.reconcile import reconcile_command
+
+    lossy = LoseTheAnswer(fake_app, "POST", "/api/v2/entries")
+    runtime = make_runtime(lossy, audit_path)
+    async with held_open(Client(build_server(runtime))) as client:
+        token = (await call(client, "log_time", **LOG))["confirm_token"]
+        lossy.blind = True
+        await call_error(client, "log_time", **LOG, confirm_token=token)
+    (change,) = runtime.store.list_changes()
+    assert change.status == "unknown"
+    lossy.blind = False
+    out = io.StringIO()
+    assert await reconcile_command(make_runtime(lossy, audit_path), out, as_json=True) == 0
+    (decided,) = json.loads(out.getvalue())
+    assert (decided["change_id"], decided["was"], decided["decision"]) == (change.change_id, "unknown", "applied")
+    settled = runtime.store.get_change(change.change_id)
+    assert settled is not None
+    assert settled.status == "applied"
+    assert settled.undo["kind"] == "delete_entry"
+    out = io.StringIO()
+    assert await reconcile_command(make_runtime(lossy, audit_path), out) == 0
+    assert "nothing to reconcile" in out.getvalue()
+    restarted = make_runtime(fake_app, audit_path)
+    async with held_open(Client(build_server(restarted))) as client:
+        await confirm(client, "undo", change_id=change.change_id)  # undoable, from the reconciled record
+
+
+async def test_a_change_left_unknown_is_reconciled_when_the_server_starts(fake_app, audit_path):
+    lossy = LoseTheAnswer(fake_app, "PUT", f"/api/v2/entries/{EDITABLE}", forward=False)
+    runtime = make_runtime(lossy, audit_path)
+    async with held_open(Client(build_server(runtime))) as client:
+        token = (await call(client, "edit_entry", entry_id=EDITABLE, text="Lost"))["confirm_token"]
+        lossy.blind = True
+        error = await call_error(client, "edit_entry", entry_id=EDITABLE, text="Lost", confirm_token=token)
+    assert "is unknown" in error
+    restarted = make_runtime(fake_app, audit_path)
+    async with held_open(Client(build_server(restarted))):
+        (change,) = restarted.store.list_changes()
+        assert change.status == "not_applied"  # settled by the start, before any call
+    assert fake_app.state.store.entry(EDITABLE).text != "Lost"
