@@ -140,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("change_id")
     show.add_argument("--json", action="store_true")
     show.add_argument("--store", help=STORE_HELP)
+    reconcile = changes_sub.add_parser(
+        "reconcile", help="re-check every applying/unknown change against Clockodo and record what was found"
+    )
+    reconcile.add_argument("--json", action="store_true")
+    _add_server_options(reconcile)
     return parser
 
 
@@ -353,9 +358,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_changes(args: argparse.Namespace) -> int:
-    """changes list | changes show."""
+    """changes list | changes show | changes reconcile."""
     from clockodo_mcp.store.cli import list_command, show_command
 
+    if args.changes_command == "reconcile":
+        from clockodo_mcp.server.reconcile import reconcile_command
+
+        runtime = make_runtime(server_config(args))
+        return anyio.run(lambda: reconcile_command(runtime, sys.stdout, as_json=args.json))
     store = cli_store(args.store)
     try:
         if args.changes_command == "show":

@@ -581,8 +581,9 @@ def store_check(store: Store) -> Check:
             "store",
             "warning",
             f"{detail}; {len(info.unsettled)} change(s) whose outcome is not known: {listed}{more}",
-            "check each with `clockodo-mcp changes show <change_id>` and look at its target in Clockodo before "
-            "repeating the write: it may have been applied",
+            "run `clockodo-mcp changes reconcile` (the server also does on start) to re-check them against "
+            "Clockodo; for one still unknown after that, look at its target in Clockodo (`clockodo-mcp changes show "
+            "<change_id>`) before repeating the write: it may have been applied",
         )
     return Check("store", "ok", f"{detail}; no unsettled changes")
 

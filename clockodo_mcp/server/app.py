@@ -12,6 +12,7 @@ from clockodo_mcp import __version__
 from clockodo_mcp.server.calls import audited, strict_tool
 from clockodo_mcp.server.confirm import with_confirmation
 from clockodo_mcp.server.instructions import instructions
+from clockodo_mcp.server.reconcile import reconcile_on_start
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.schemas import ClockodoServer
@@ -23,6 +24,8 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
     @asynccontextmanager
     async def lifespan(_: MCPServer[Runtime]) -> AsyncIterator[Runtime]:
         async with runtime:
+            if not runtime.config.read_only:
+                await reconcile_on_start(runtime)  # before any new write is accepted
             yield runtime
 
     chosen = (

@@ -35,6 +35,10 @@ class OutcomeUnknown(ToolError):
     """A confirmed write whose outcome nobody knows (the answer was lost): audited as `unknown`, never "unchanged"."""
 
 
+class NotApplied(ToolError):
+    """A confirmed write whose answer was lost, and a re-read showed the target unchanged: audited as `not_applied`."""
+
+
 def _nothing_changed(write: bool) -> str:
     return " Nothing was changed." if write else ""
 
@@ -87,6 +91,8 @@ def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[Tool
         return error, "refused"
     if isinstance(error, OutcomeUnknown):
         return error, "unknown"
+    if isinstance(error, NotApplied):
+        return error, "not_applied"
     if isinstance(error, ToolError):
         return error, "rejected"
     if isinstance(error, PeriodError | NameResolutionError):

@@ -7,13 +7,19 @@ against the fresh fingerprint (a stale preview is refused), applies, and returns
 `change_id` that `undo` takes.
 
 Journal first: before `apply` sends anything to Clockodo, one store transaction spends the token's nonce (so a token
-is single-use across processes and restarts) and records the change as `applying`; the outcome then becomes
-`applied`, `failed` (Clockodo refused a request) or `unknown` (the answer was lost or the apply broke off).
+is single-use across processes and restarts) and records the change as `applying`, with the plan's expectation
+(`expect.py`: what the change leaves in Clockodo). The outcome then becomes `applied`, or, when the apply fails, the
+target is re-read at once: the change is there (`applied`, reported as done, undoable), the target is as before
+(`not_applied`, or `failed` when Clockodo refused a request; safe to retry with a new preview), or neither can be
+told (`unknown`: "do not retry"). A write whose target an unsettled change touches waits for that one to be settled
+(`reconcile.py`), so a lost answer cannot turn into a duplicate.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +41,8 @@ from clockodo_mcp.clockodo import (
 )
 from clockodo_mcp.domain.undo import versioned
 from clockodo_mcp.server.confirm import CAPTURE, CONFIRMATION, Confirmation
-from clockodo_mcp.server.errors import OutcomeUnknown, Refused
+from clockodo_mcp.server.errors import NotApplied, OutcomeUnknown, Refused
+from clockodo_mcp.server.expect import Expectation, Verdict, check, dump_expectation
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.tokens import (
@@ -49,6 +56,12 @@ from clockodo_mcp.server.tokens import (
 from clockodo_mcp.store import AlreadyUndone, ChangeStatus, NewChange, NonceSpent, StoreError
 
 logger = logging.getLogger("clockodo_mcp")
+
+# The process applying a change, journalled with it: a later start reconciles the `applying` changes of a process
+# that is gone, never those of one still at work.
+# "host:pid:run": the run id tells this process from an earlier one with the same pid (a restarted container is pid 1
+# on the same host name every time).
+OWNER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 # Clockodo refused the request outright (or it was never sent): the apply stopped, nothing is in doubt.
 _DEFINITE_REFUSALS = (
@@ -85,6 +98,9 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     invalidates_master_data: bool = False
     undoes: str | None = None  # an undo's plan: the change it reverts (the journal allows one live undo per change)
+    # What the change leaves in Clockodo, journalled before it is sent: tells applied from not applied after a lost
+    # answer (in this call, or on a later start). None: a lost answer stays `unknown`.
+    expect: Expectation | None = None
 
 
 class WriteOut(ToolOutput):
@@ -156,6 +172,7 @@ async def run_gated(
     Under `@confirmable` (see `confirm.py`) the human may confirm through a form instead of a token.
     """
     bound = token_arguments(arguments)
+    plan = _settling(runtime, tool, plan)
     capture = CAPTURE.get()
     if capture is not None:  # the elicitation resolver previews: plan only, write nothing
         current = await plan()
@@ -228,15 +245,61 @@ def _outcome_of(error: BaseException) -> ChangeStatus:
     return "failed" if isinstance(error, _DEFINITE_REFUSALS) else "unknown"
 
 
-async def _finish(runtime: Runtime, change_id: str, status: ChangeStatus, **outcome: Any) -> str | None:
+def _settling(runtime: Runtime, tool: str, plan: Callable[[], Awaitable[Plan]]) -> Callable[[], Awaitable[Plan]]:
+    """The plan, refused while an unsettled change touches its target (that change is reconciled first)."""
+
+    async def settled() -> Plan:
+        current = await plan()
+        if current.expect is not None:
+            from clockodo_mcp.server.reconcile import settle_overlapping  # reconcile imports this module
+
+            await settle_overlapping(runtime, tool, current.expect)
+        return current
+
+    return settled
+
+
+async def _finish(
+    runtime: Runtime,
+    change_id: str,
+    status: ChangeStatus,
+    only_if: tuple[ChangeStatus, ...] | None = None,
+    **outcome: Any,
+) -> str | None:
     """Record the outcome in the journal, even while the call is being cancelled; the problem text if it fails."""
     try:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(lambda: runtime.store.finish_change(change_id, status, **outcome))
+            await anyio.to_thread.run_sync(
+                lambda: runtime.store.finish_change(change_id, status, only_if=only_if, **outcome)
+            )
     except StoreError as error:
         logger.error("The journal could not record change %s as %s: %s", change_id, status, error)
         return str(error)
     return None
+
+
+def change_record(
+    change_id: str, tool: str, bound: Mapping[str, Any], confirmed_by: str, before: Any, applied: Applied
+) -> dict[str, Any]:
+    """The audited change record of an applied write (what `undo` and `list_changes` read)."""
+    return {
+        **applied.record,
+        "change_id": change_id,
+        "tool": tool,
+        "args": dict(bound),
+        "confirmed_by": confirmed_by,
+        "before": before,
+        "after": applied.after,
+        "ids": applied.ids,
+        "undo": applied.undo,
+        "summary": applied.summary,
+    }
+
+
+def journal_outcome(applied: Applied) -> dict[str, Any]:
+    """What the journal records for an applied change: the read-back result and the undo spec."""
+    result = {"after": applied.after, "ids": applied.ids, "summary": applied.summary, "record": applied.record}
+    return {"result": to_plain_json(result), "undo": to_plain_json(applied.undo)}
 
 
 async def _apply(
@@ -260,6 +323,8 @@ async def _apply(
             nonce_expires_at=token.expires_at if token is not None else None,
             summary=current.summary,
             undoes=current.undoes,
+            expect=dump_expectation(current.expect),
+            owner=OWNER,
         )
         await anyio.to_thread.run_sync(runtime.store.begin_change, journal)
     except NonceSpent as spent:
@@ -272,46 +337,54 @@ async def _apply(
         ) from None
     except StoreError as error:
         raise _journal_refusal(error) from None
+    warnings = list(current.warnings)
     try:
         applied = await current.apply()
     except BaseException as error:
         status = _outcome_of(error)
-        await _finish(runtime, change_id, status, error=f"{type(error).__name__}: {error}")
-        if status == "unknown" and isinstance(error, Exception):
+        failure = f"{type(error).__name__}: {error}"
+        await _finish(runtime, change_id, "unknown", error=failure)  # true at every moment, even if we die now
+        if not isinstance(error, Exception):
+            raise
+        # Re-read at once: a refusal of the write itself leaves the target as it was, but a refused or lost
+        # read-back (a 429, a 500, broken JSON) may follow a write that did happen.
+        verdict = await check(runtime, current.expect)
+        if verdict.outcome == "applied" and verdict.applied is not None:
+            applied = verdict.applied
+            warnings += [
+                f"Clockodo's answer was lost ({failure}); the target was re-read and the change is there "
+                f"({verdict.reason}), so it is recorded as applied.",
+                *verdict.warnings,
+            ]
+        elif verdict.outcome == "not_applied" or (status == "failed" and current.expect is None):
+            final: ChangeStatus = "failed" if status == "failed" else "not_applied"
+            await _finish(runtime, change_id, final, only_if=("unknown",), error=f"{failure}; {verdict.reason}")
+            if status == "failed" or isinstance(error, ToolError):
+                raise  # Clockodo's refusal (or ours) says what was wrong, and that nothing changed
+            raise _not_applied(tool, change_id, failure, verdict) from error
+        else:
+            await _finish(runtime, change_id, "unknown", error=f"{failure}; {verdict.reason}")
             raise OutcomeUnknown(
-                f"The outcome of {tool} is unknown: {error}. Clockodo may or may not have applied the change; it is "
-                f"journalled as change {change_id} with status 'unknown'. Do not retry (a retry could apply it "
-                "twice): check the target first (e.g. with list_entries) and tell the user. "
-                f"`clockodo-mcp changes show {change_id}` shows what was planned."
+                f"The outcome of {tool} is unknown: {error}. Clockodo may or may not have applied the change, and "
+                f"re-reading the target could not tell ({verdict.reason}); it is journalled as change {change_id} "
+                "with status 'unknown'. Do not retry (a retry could apply it twice): check the target first (e.g. "
+                "with list_entries) and tell the user; `clockodo-mcp changes reconcile` settles it once Clockodo "
+                f"answers, `clockodo-mcp changes show {change_id}` shows what was planned."
             ) from error
-        raise
     if current.invalidates_master_data:
         runtime.invalidate_master_data()
     applied.undo = versioned(applied.undo)
-    change = {
-        **applied.record,
-        "change_id": change_id,
-        "tool": tool,
-        "args": bound,
-        "confirmed_by": confirmed_by,
-        "before": current.before,
-        "after": applied.after,
-        "ids": applied.ids,
-        "undo": applied.undo,
-        "summary": applied.summary,
-    }
-    warnings = list(current.warnings)
-    result = {"after": applied.after, "ids": applied.ids, "summary": applied.summary, "record": applied.record}
+    change = change_record(change_id, tool, bound, confirmed_by, current.before, applied)
     try:
-        outcome = {"result": to_plain_json(result), "undo": to_plain_json(applied.undo)}
-    except (TypeError, ValueError) as error:  # a result that is not JSON: the write happened all the same
-        problem: str | None = str(error)
+        outcome = journal_outcome(applied)
+    except (TypeError, ValueError) as problem_error:  # a result that is not JSON: the write happened all the same
+        problem: str | None = str(problem_error)
     else:
         problem = await _finish(runtime, change_id, "applied", **outcome)
     if problem is not None:
         warnings.append(
-            f"The change was applied, but the write journal could not record that ({problem}); it stays 'applying' "
-            "there until it is reconciled."
+            f"The change was applied, but the write journal could not record that ({problem}); it stays "
+            "'applying' or 'unknown' there until it is reconciled."
         )
     return WriteOut(
         summary=f"Done: {applied.summary} (change_id {change_id}; undo with undo(change_id=...)).",
@@ -322,3 +395,11 @@ async def _apply(
         before=current.before,
         after=applied.after,
     ).audited_as("ok", change=change)
+
+
+def _not_applied(tool: str, change_id: str, failure: str, verdict: Verdict) -> NotApplied:
+    return NotApplied(
+        f"{tool} was NOT applied: Clockodo's answer was lost ({failure}), and re-reading the target shows it exactly "
+        f"as before ({verdict.reason}). Nothing was changed (journalled as change {change_id}, status "
+        f"'not_applied'). It is safe to retry: call {tool} again without confirm_token for a new preview."
+    )

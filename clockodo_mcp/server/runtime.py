@@ -14,7 +14,7 @@ import httpx
 
 from clockodo_mcp.audit import AuditLog, default_audit_path
 from clockodo_mcp.clock import SYSTEM_CLOCK, Clock
-from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, RateLimitPolicy, User, UserRole
+from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, RateLimitPolicy, RetryPolicy, User, UserRole
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
@@ -54,11 +54,15 @@ class Runtime:
         tokens: ConfirmationTokens | None = None,
         rate_limit: RateLimitPolicy | None = None,
         store: Store | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
     ) -> None:
         self.config = config
         self.clock = clock
         self._rate_limit = rate_limit  # None: Clockodo's published limits
         self._transport = transport
+        self._retry = retry  # None: the client's default (idempotent requests, exponential backoff)
+        self._timeout = timeout
         if store is None:
             try:
                 store = open_store(config.store_url or default_store_url(), now=clock.now)
@@ -79,6 +83,9 @@ class Runtime:
         self._master: MasterData | None = None
         self._master_at = 0.0
         self._account: Account | None = None
+        # Unsettled changes are reconciled once per process, before the first call is served (`reconcile.py`).
+        self.startup_lock = anyio.Lock()
+        self.reconciled = False
 
     def now(self) -> datetime:
         """The current instant from the runtime's clock, aware UTC."""
@@ -110,6 +117,8 @@ class Runtime:
                     monotonic=self.clock.monotonic,
                     wall_clock=lambda: self.clock.now().timestamp(),
                     rate_limit=self._rate_limit,
+                    retry=self._retry,
+                    timeout=self._timeout,
                 )
                 await client.__aenter__()
                 self._client = client

@@ -78,6 +78,10 @@ class NewChange:
     nonce_expires_at: datetime | None = None
     summary: str | None = None  # what the preview said it would do, for listing a change whose outcome is open
     undoes: str | None = None  # for an undo: the change it reverts (at most one live undo per change)
+    # What the change leaves in Clockodo once applied, as plain JSON (`server/expect.py`): the check that tells
+    # applied from not applied after a lost answer, in the call or on a later start, from the journal alone.
+    expect: Any = None
+    owner: str | None = None  # the process applying it ("host:pid"), so a restart knows a dead one's changes
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,8 @@ class Change:
     undo: Any = None
     error: str | None = None
     nonce: str | None = None
+    expect: Any = None
+    owner: str | None = None
     steps: tuple[Step, ...] = field(default_factory=tuple)
     summary: str | None = None
     undoes: str | None = None
@@ -173,9 +179,20 @@ class Store(Protocol):
         ...
 
     def finish_change(
-        self, change_id: str, status: ChangeStatus, *, result: Any = None, undo: Any = None, error: str | None = None
-    ) -> None:
-        """Record the outcome of a change (`applied` with its result and undo spec, `unknown`, `failed` …)."""
+        self,
+        change_id: str,
+        status: ChangeStatus,
+        *,
+        result: Any = None,
+        undo: Any = None,
+        error: str | None = None,
+        only_if: tuple[ChangeStatus, ...] | None = None,
+    ) -> bool:
+        """Record the outcome of a change (`applied` with its result and undo spec, `unknown`, `failed` …).
+
+        With `only_if`, the outcome is recorded only while the change's status is one of those, in one transaction
+        (a reconciliation never overwrites what another process recorded meanwhile); returns whether it was.
+        """
         ...
 
     def record_step(self, change_id: str, index: int, name: str, status: str, detail: Any = None) -> None:

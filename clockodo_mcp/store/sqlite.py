@@ -38,7 +38,7 @@ from clockodo_mcp.store.base import (
     UndoneBy,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_SECONDS = 15.0
 # Spent nonces are kept this long past their token's expiry, so a clock stepped back cannot revive a token.
 NONCE_RETENTION = timedelta(days=1)
@@ -122,8 +122,20 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE changes SET undoes = ? WHERE rowid = ?", (target, rowid))
 
 
+# v3: what a change is expected to leave in Clockodo (the reconciliation check), and which process applies it.
+_SCHEMA_V3 = """
+ALTER TABLE changes ADD COLUMN expect TEXT;
+ALTER TABLE changes ADD COLUMN owner TEXT;
+"""
+
+
+def _migrate_v3(conn: sqlite3.Connection) -> None:
+    for statement in filter(str.strip, _SCHEMA_V3.split(";")):
+        conn.execute(statement)
+
+
 # Each entry brings a store from the version before it to its own; a store newer than the last is refused.
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1, 2: _migrate_v2}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3}
 assert sorted(_MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
@@ -299,6 +311,7 @@ class SQLiteStore:
         """Spend the nonce and record the change as `applying`, in one transaction."""
         now = self._now()
         args, before, planned = _dump(change.args), _dump(change.before), _dump(change.planned)
+        expect = _dump(change.expect) if change.expect is not None else None
         with self._transaction() as conn:
             conn.execute("DELETE FROM nonces WHERE expires_at < ?", (_ts(now - NONCE_RETENTION),))
             if change.nonce is not None:
@@ -317,7 +330,8 @@ class SQLiteStore:
                     raise AlreadyUndone(change.undoes, by)
             conn.execute(
                 "INSERT INTO changes (change_id, tool, args, before, planned, status, confirmed_by, nonce, created_at,"
-                " updated_at, summary, undoes) VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?, ?, ?)",
+                " updated_at, summary, undoes, expect, owner)"
+                " VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     change.change_id,
                     change.tool,
@@ -330,23 +344,36 @@ class SQLiteStore:
                     _ts(now),
                     change.summary,
                     change.undoes,
+                    expect,
+                    change.owner,
                 ),
             )
 
     def finish_change(
-        self, change_id: str, status: ChangeStatus, *, result: Any = None, undo: Any = None, error: str | None = None
-    ) -> None:
-        """Record a change's outcome."""
+        self,
+        change_id: str,
+        status: ChangeStatus,
+        *,
+        result: Any = None,
+        undo: Any = None,
+        error: str | None = None,
+        only_if: tuple[ChangeStatus, ...] | None = None,
+    ) -> bool:
+        """Record a change's outcome; with `only_if`, only while its status is one of those (False otherwise)."""
         if status not in CHANGE_STATUSES or status == "applying":
             raise ValueError(f"not a final change status: {status!r}")
         result_text, undo_text = _dump(result), _dump(undo)
         with self._transaction() as conn:
-            updated = conn.execute(
+            row = conn.execute("SELECT status FROM changes WHERE change_id = ?", (change_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"the journal has no change {change_id}")
+            if only_if is not None and row[0] not in only_if:
+                return False
+            conn.execute(
                 "UPDATE changes SET status = ?, result = ?, undo = ?, error = ?, updated_at = ? WHERE change_id = ?",
                 (status, result_text, undo_text, error, _ts(self._now()), change_id),
-            ).rowcount
-            if updated != 1:
-                raise StoreError(f"the journal has no change {change_id}")
+            )
+        return True
 
     def record_step(self, change_id: str, index: int, name: str, status: str, detail: Any = None) -> None:
         """Insert or update one step of a multi-step change."""
@@ -437,7 +464,7 @@ class SQLiteStore:
 
 _CHANGE_COLUMNS = (
     "c.change_id, c.tool, c.args, c.before, c.planned, c.status, c.confirmed_by, c.created_at, c.updated_at, c.result,"
-    " c.undo, c.error, c.nonce, c.summary, c.undoes, u.change_id, u.status, u.created_at"
+    " c.undo, c.error, c.nonce, c.summary, c.undoes, c.expect, c.owner, u.change_id, u.status, u.created_at"
 )
 # A change with its live undo: the partial unique index guarantees at most one, so the join never repeats a row.
 _CHANGES = f"changes c LEFT JOIN changes u ON u.undoes = c.change_id AND u.status IN ({_LIVE_CHECK})"
@@ -493,10 +520,12 @@ def _change(row: tuple[Any, ...], steps: tuple[Step, ...]) -> Change:
         undo=_load(row[10]),
         error=row[11],
         nonce=row[12],
+        expect=_load(row[15]),
+        owner=row[16],
         steps=steps,
         summary=row[13],
         undoes=row[14],
-        undone_by=None if row[15] is None else UndoneBy(row[15], cast(ChangeStatus, row[16]), _parse_ts(row[17])),
+        undone_by=None if row[17] is None else UndoneBy(row[17], cast(ChangeStatus, row[18]), _parse_ts(row[19])),
     )
 
 

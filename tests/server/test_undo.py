@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clockodo_mcp.audit import AuditLog
 from clockodo_mcp.server.app import build_server
+from clockodo_mcp.server.gate import OWNER
 from clockodo_mcp.server.registry import REGISTRY
 from clockodo_mcp.store import NewChange, Store
 from tests.conftest import held_open
@@ -174,7 +175,8 @@ class UndoElsewhere:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.armed and scope["type"] == "http" and scope["path"] == f"/api/v2/entries/{EDITABLE}":
             self.armed = False
-            self.store.begin_change(NewChange("e1sewhere", "undo", {}, None, None, "token", undoes=self.target))
+            elsewhere = NewChange("e1sewhere", "undo", {}, None, None, "token", undoes=self.target, owner=OWNER)
+            self.store.begin_change(elsewhere)  # as if another live process of ours had journalled it
         await self.app(scope, receive, send)
 
 
@@ -193,7 +195,8 @@ async def test_an_undo_that_loses_the_race_to_another_processes_undo_is_refused_
     async with held_open(Client(build_server(second))) as client:
         racing.armed = True
         error = await call_error(client, "undo", change_id=done["change_id"], confirm_token=token)
-    assert f"Change {done['change_id']} was already undone by change e1sewhere (applying)" in error
+    # The other process's undo is still applying: the target guard refuses first, naming it.
+    assert "change e1sewhere (undo) touches the same target and is being applied by another process" in error
     assert "Nothing was changed" in error
     assert entries_state(fake_app.state.store) == before
 

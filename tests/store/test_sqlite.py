@@ -3,6 +3,7 @@ failing closed with the reason and the fix when the file cannot be written."""
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import sqlite3
@@ -68,12 +69,12 @@ def store(path: Path, clock: FrozenClock) -> SQLiteStore:
 
 def test_a_new_store_is_a_private_wal_file_with_the_current_schema(store: SQLiteStore, path: Path) -> None:
     assert not path.exists()  # nothing is created until first use
-    assert store.schema_version() == SCHEMA_VERSION == 2
+    assert store.schema_version() == SCHEMA_VERSION == 3
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     with sqlite3.connect(path) as other:
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert other.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,)]
+        assert other.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,), (3,)]
         tables = {r[0] for r in other.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"schema_version", "nonces", "changes", "change_steps", "audit_anchor"} <= tables
 
@@ -83,9 +84,42 @@ def test_a_store_written_by_a_newer_version_is_refused(store: SQLiteStore, path:
     store.close()
     with sqlite3.connect(path) as other:
         other.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION + 1,))
-    with pytest.raises(StoreSchemaError, match="schema version 3, newer than this clockodo-mcp knows") as info:
+    with pytest.raises(StoreSchemaError, match="schema version 4, newer than this clockodo-mcp knows") as info:
         SQLiteStore(path).schema_version()
     assert "Upgrade clockodo-mcp" in str(info.value)
+
+
+def test_a_version_1_store_is_migrated_keeping_its_changes_and_gains_the_expectation(path: Path) -> None:
+    from clockodo_mcp.store.sqlite import _SCHEMA_V1
+
+    path.parent.mkdir()
+    with sqlite3.connect(path) as old:
+        old.executescript(_SCHEMA_V1 + "CREATE TABLE schema_version (version INTEGER NOT NULL);")
+        old.execute("INSERT INTO schema_version (version) VALUES (1)")
+        old.execute(
+            "INSERT INTO changes (change_id, tool, args, before, planned, status, confirmed_by, created_at, updated_at)"
+            " VALUES ('old', 'log_time', '{}', 'null', 'null', 'unknown', 'token', ?, ?)",
+            ("2026-11-24T15:00:00.000000Z", "2026-11-24T15:00:00.000000Z"),
+        )
+    store = SQLiteStore(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    change = store.get_change("old")
+    assert change is not None
+    assert (change.status, change.expect, change.owner) == ("unknown", None, None)
+    store.begin_change(dataclasses.replace(new_change("new", nonce="n-new"), expect={"kind": "x"}, owner="h:1"))
+    again = store.get_change("new")
+    assert again is not None
+    assert (again.expect, again.owner) == ({"kind": "x"}, "h:1")
+    store.close()
+
+
+def test_an_outcome_recorded_only_if_still_unsettled_never_overwrites_another(store: SQLiteStore) -> None:
+    store.begin_change(new_change("c-1", nonce="n-1"))
+    store.finish_change("c-1", "applied", result={"by": "the first"})
+    assert not store.finish_change("c-1", "not_applied", only_if=("applying", "unknown"))
+    change = store.get_change("c-1")
+    assert change is not None
+    assert (change.status, change.result) == ("applied", {"by": "the first"})
 
 
 def test_a_file_that_is_not_a_store_is_refused(path: Path) -> None:

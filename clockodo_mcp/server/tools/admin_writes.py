@@ -32,9 +32,11 @@ from clockodo_mcp.domain.people import (
 )
 from clockodo_mcp.domain.periods import local_midnight_utc, local_today
 from clockodo_mcp.server.errors import Refused
+from clockodo_mcp.server.expect import AbsenceDecided, BudgetSet, Verdict, register_check
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money
 from clockodo_mcp.server.registry import tool
+from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.tools.common import (
     AmountArg,
     ConfirmArg,
@@ -44,6 +46,7 @@ from clockodo_mcp.server.tools.common import (
     NameValue,
     SearchText,
     ToolContext,
+    runtime_context,
     tool_context,
 )
 from clockodo_mcp.server.undo import register_undo
@@ -225,6 +228,7 @@ async def set_project_budget(
             apply=apply,
             warnings=warnings,
             invalidates_master_data=True,
+            expect=BudgetSet(project_id=project_id, before=old, after=new),
         )
 
     return await run_gated(tc.runtime, "set_project_budget", arguments, confirm_token, plan)
@@ -265,7 +269,31 @@ async def undo_project_budget(tc: ToolContext, change: dict[str, Any]) -> Plan:
         before={"project_id": project_id, "budget": now},
         apply=apply,
         invalidates_master_data=True,
+        expect=BudgetSet(project_id=project_id, before=now, after=old),
     )
+
+
+@register_check("budget_set")
+async def budget_set(runtime: Runtime, expect: BudgetSet) -> Verdict:
+    """The project has the new budget (applied) or the old one (not applied)."""
+    tc = await runtime_context(runtime)
+    project = await tc.runtime.client.projects.get(expect.project_id)
+    stored = budget_dict(project.budget)
+    if stored == expect.after:
+        tc.runtime.invalidate_master_data()
+        return Verdict.found(
+            Applied(
+                after={"project_id": project.id, "budget": stored, "verified": True},
+                ids={"projects": [project.id]},
+                undo={"kind": "project_budget", "project_id": project.id, "before": expect.before, "after": stored},
+                summary=f"The budget of {project.name} is now {_budget_text(stored, tc.currency)} "
+                f"(was {_budget_text(expect.before, tc.currency)}).",
+            ),
+            f"project {project.id} has the planned budget",
+        )
+    if stored == expect.before:
+        return Verdict.absent(f"project {project.id} has its old budget")
+    return Verdict.undecided(f"project {project.id} has neither the planned nor the old budget")
 
 
 # -- decide_absence ------------------------------------------------------------------------------------------------
@@ -473,6 +501,13 @@ async def decide_absence(
             before=described,
             apply=apply,
             warnings=warnings,
+            expect=AbsenceDecided(
+                absence_id=absence.id,
+                status_before=int(absence.status),
+                status_after=int(new_status),
+                note_before=absence.note,
+                note_after=new_note if note else None,
+            ),
         )
 
     return await run_gated(tc.runtime, "decide_absence", arguments, confirm_token, plan)
@@ -526,8 +561,47 @@ async def undo_absence_status(tc: ToolContext, change: dict[str, Any]) -> Plan:
         target=_state(current),
         before=absence_dict(current, tc),
         apply=apply,
+        expect=AbsenceDecided(
+            absence_id=absence_id,
+            status_before=status_after,
+            status_after=int(AbsenceStatus.APPROVAL_CANCELLED),
+            note_before=current.note,
+            note_after=(spec.get("note_before") or "") if note_changed else None,
+        ),
         warnings=[
             "Clockodo cannot return an absence to pending: undoing an approval cancels it (status 3). If the "
             "absence is still wanted, the employee has to request it again."
         ],
     )
+
+
+def _same_note(a: str | None, b: str | None) -> bool:
+    return (a or "") == (b or "")
+
+
+@register_check("absence_decided")
+async def absence_decided(runtime: Runtime, expect: AbsenceDecided) -> Verdict:
+    """The absence has the new status (applied) or the old one with its old note (not applied)."""
+    tc = await runtime_context(runtime)
+    absence = await tc.runtime.client.absences.get(expect.absence_id)
+    status = int(absence.status)
+    if status == expect.status_after and (expect.note_after is None or _same_note(absence.note, expect.note_after)):
+        return Verdict.found(
+            Applied(
+                after=absence_dict(absence, tc) | {"verified": True},
+                ids={"absences": [absence.id]},
+                undo={
+                    "kind": "absence_status",
+                    "absence_id": absence.id,
+                    "status_before": expect.status_before,
+                    "status_after": status,
+                    "note_before": expect.note_before,
+                    "note_after": absence.note,
+                },
+                summary=f"Absence {absence.id} of {tc.master.user_name(absence.users_id)}: {status_name(status)}.",
+            ),
+            f"absence {absence.id} is {status_name(status)}",
+        )
+    if status == expect.status_before and _same_note(absence.note, expect.note_before):
+        return Verdict.absent(f"absence {absence.id} is {status_name(status)}, as before")
+    return Verdict.undecided(f"absence {absence.id} is {status_name(status)}, neither as planned nor as before")

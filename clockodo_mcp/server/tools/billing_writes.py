@@ -38,9 +38,11 @@ from clockodo_mcp.domain.running import completed, is_running
 from clockodo_mcp.domain.values import Valuation
 from clockodo_mcp.server.calls import jsonable
 from clockodo_mcp.server.errors import Refused
+from clockodo_mcp.server.expect import BillingMoved, RateSet, Verdict, register_check
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money, fmt_money, hours
 from clockodo_mcp.server.registry import tool
+from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.tools.common import (
     ConfirmArg,
     MoneyArg,
@@ -48,6 +50,7 @@ from clockodo_mcp.server.tools.common import (
     PeriodArg,
     ShortText,
     ToolContext,
+    runtime_context,
     tool_context,
 )
 from clockodo_mcp.server.tools.reporting import running_out
@@ -447,6 +450,7 @@ async def set_billing_state(
             before={"billing": from_state, "entries": summary.entries},  # the invoice is in the preview already
             apply=apply,
             warnings=warnings,
+            expect=_billing_expect(selection, ids, from_code, to_code),
         )
 
     return await run_gated(tc.runtime, "set_billing_state", arguments, confirm_token, plan)
@@ -503,6 +507,64 @@ async def undo_billing_state(tc: ToolContext, change: dict[str, Any]) -> Plan:
         target={"ids": sorted(wanted), "billing": to_code},
         before={"billing": to_label, "entries": len(wanted)},
         apply=apply,
+        expect=_billing_expect(selection, ids, to_code, from_code),
+    )
+
+
+def _billing_expect(selection: Selection, ids: Mapping[str, int | None], from_code: int, to_code: int) -> BillingMoved:
+    return BillingMoved(
+        since=selection.since,
+        cut=selection.cut,
+        until=selection.until,
+        filter={k: v for k, v in ids.items() if v is not None},
+        from_code=from_code,
+        to_code=to_code,
+        bulk_ids=sorted(e.id for e in selection.bulk),
+        tail_ids=sorted(e.id for e in selection.tail),
+    )
+
+
+@register_check("billing_moved")
+async def billing_moved(runtime: Runtime, expect: BillingMoved) -> Verdict:
+    """All the entries are in the new state (applied), all still in the old one (not applied), or some of each."""
+    tc = await runtime_context(runtime)
+    client = tc.runtime.client
+    ids: dict[str, int | None] = dict(expect.filter)
+    wanted = set(expect.bulk_ids) | set(expect.tail_ids)
+    moved = {e.id: e for e in await _select(client, expect.since, expect.until, _entry_filter(ids, expect.to_code))}
+    moved = {i: e for i, e in moved.items() if i in wanted}
+    waiting = {e.id for e in await _select(client, expect.since, expect.until, _entry_filter(ids, expect.from_code))}
+    waiting &= wanted
+    to_label, from_label = BILLING_LABELS[expect.to_code], BILLING_LABELS[expect.from_code]
+    if not moved and waiting == wanted:
+        return Verdict.absent(f"all {len(wanted)} entries are still {from_label}")
+    if not moved or set(moved) | waiting != wanted:
+        return Verdict.undecided(f"{len(wanted - set(moved) - waiting)} of the entries are in neither state (edited?)")
+    selection = Selection(
+        since=expect.since,
+        cut=expect.cut,
+        until=expect.until,
+        bulk=tuple(moved[i] for i in expect.bulk_ids if i in moved),
+        tail=tuple(moved[i] for i in expect.tail_ids if i in moved),
+        running=(),
+    )
+    after = await _billing_read_back(tc, selection, ids, expect.to_code)
+    warnings = []
+    if waiting:
+        warnings.append(
+            f"Only {len(moved)} of the {len(wanted)} entries became {to_label}; {len(waiting)} are still {from_label} "
+            f"(e.g. ids {sorted(waiting)[:10]}). Undo reverts the {len(moved)}; set_billing_state again (a new "
+            "preview) moves the rest."
+        )
+    return Verdict.found(
+        Applied(
+            after=after,
+            ids={"entries": sorted(moved)},
+            undo=_billing_undo(selection, ids, expect.from_code, expect.to_code),
+            summary=f"{len(moved)} entries are now {to_label}.",
+        ),
+        f"{len(moved)} of {len(wanted)} entries are {to_label}",
+        warnings,
     )
 
 
@@ -804,6 +866,7 @@ async def set_hourly_rate(
             before={"rule": target["rule"], "entries": {str(k): v for k, v in entries_before.items()}},
             apply=apply,
             warnings=warnings,
+            expect=_rate_expect(criteria, rate_before, hourly_rate, window, ids, entries_before, entries_after),
         )
 
     return await run_gated(tc.runtime, "set_hourly_rate", arguments, confirm_token, plan)
@@ -873,4 +936,78 @@ async def undo_hourly_rate(tc: ToolContext, change: dict[str, Any]) -> Plan:
         target={"rule": current_rate, "entries": sorted((e.id, float(e.hourly_rate or 0.0)) for e in mine)},
         before={"rule": current_rate},
         apply=apply,
+        expect=_rate_expect(criteria, rate_after, rate_before, window, ids, entries_after, entries_before),
+    )
+
+
+def _rate_expect(
+    criteria: Mapping[str, Sequence[int]],
+    rate_before: float | None,
+    rate_after: float | None,
+    window: tuple[datetime, datetime] | None,
+    ids: Mapping[str, int | None],
+    entries_before: Mapping[int, float],
+    entries_after: Mapping[int, float],
+) -> RateSet:
+    return RateSet(
+        criteria={name: list(criteria.get(name) or []) for name in RATE_CRITERIA},
+        rate_before=rate_before,
+        rate_after=rate_after,
+        since=window[0] if window else None,
+        until=window[1] if window else None,
+        filter={k: v for k, v in ids.items() if v is not None},
+        entries_before={str(k): v for k, v in entries_before.items()},
+        entries_after={str(k): v for k, v in entries_after.items()},
+    )
+
+
+def _rate_is(current: float | None, wanted: float | None) -> bool:
+    return (current is None and wanted is None) or _same_rate(current, wanted)
+
+
+@register_check("rate_set")
+async def rate_set(runtime: Runtime, expect: RateSet) -> Verdict:
+    """The rule has the new rate and the entries theirs (applied), or both are as before (not applied)."""
+    tc = await runtime_context(runtime)
+    client = tc.runtime.client
+    criteria = expect.criteria
+    ids: dict[str, int | None] = dict(expect.filter)
+    window = (expect.since, expect.until) if expect.since and expect.until else None
+    before = {int(k): v for k, v in expect.entries_before.items()}
+    after = {int(k): v for k, v in expect.entries_after.items()}
+    rule = find_rule(await client.rates.list(), criteria)
+    now = rule.hourly_rate if rule is not None else None
+    rule_changes = not _rate_is(expect.rate_before, expect.rate_after)
+    rerated: set[int] = set()
+    kept: set[int] = set()
+    if window is not None and after:
+        rates_now = {e.id: e.hourly_rate for e in await _select(client, window[0], window[1], _entry_filter(ids, 1))}
+        rerated = {i for i, rate in after.items() if _same_rate(rates_now.get(i), rate)}
+        kept = {i for i, rate in before.items() if _same_rate(rates_now.get(i), rate)}
+    rule_new, rule_old = _rate_is(now, expect.rate_after), _rate_is(now, expect.rate_before)
+    entries_new, entries_old = rerated == set(after), kept == set(before)
+    who = _describe_criteria(criteria, tc)
+    if (rule_old or not rule_changes) and entries_old and (rule_changes or after):
+        return Verdict.absent(f"the rule for {who} and the entries' rates are as before")
+    if not (rule_new or not rule_changes) or not (entries_new or entries_old):
+        return Verdict.undecided(f"the rule for {who} or the entries' rates are neither as planned nor as before")
+    warnings: list[str] = []
+    if not entries_new:  # the rule changed, the re-rating did not happen
+        warnings.append(
+            f"The rule for {who} changed, but the {len(after)} entries were not re-rated. Run set_hourly_rate with "
+            "rerate_period again for a new preview to re-rate them."
+        )
+        before, after = {}, {}
+    read_back = await _rates_read_back(tc, criteria, window, ids, after)
+    return Verdict.found(
+        Applied(
+            after=read_back,
+            ids={"rates": _rule_ids(read_back), "entries": sorted(after)},
+            undo=_rate_undo(criteria, expect.rate_before, expect.rate_after, window, ids, before, after),
+            summary=f"The rate rule for {who} is "
+            + ("removed" if expect.rate_after is None else f"{expect.rate_after:,.2f} {tc.currency}/h")
+            + (f"; {len(after)} entries re-rated." if after else "."),
+        ),
+        f"the rule for {who} has the planned rate",
+        warnings,
     )

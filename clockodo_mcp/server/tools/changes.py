@@ -19,6 +19,7 @@ from clockodo_mcp.domain.undo import UndoSpec, UndoSpecError
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.confirm import confirmable
 from clockodo_mcp.server.errors import Refused
+from clockodo_mcp.server.expect import Undone
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Compact, ListOutput
 from clockodo_mcp.server.registry import tool
@@ -135,6 +136,7 @@ async def undo(
             preview={"undoes": {"change_id": change_id, "tool": change.tool, "when": when(change)}, **inner.preview},
             apply=apply,
             undoes=change_id,
+            expect=Undone(undoes=change_id, inner=inner.expect) if inner.expect is not None else None,
         )
 
     return await run_gated(tc.runtime, "undo", {"change_id": change_id}, confirm_token, plan)

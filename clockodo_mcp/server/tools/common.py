@@ -156,7 +156,11 @@ class ToolContext:
 
 async def tool_context(ctx: Context[Any, Any]) -> ToolContext:
     """Runtime, account and (cached) master data for a tool call."""
-    runtime = runtime_of(ctx)
+    return await runtime_context(runtime_of(ctx))
+
+
+async def runtime_context(runtime: Runtime) -> ToolContext:
+    """Runtime, account and (cached) master data, without a call (reconciling changes on start)."""
     account = await runtime.account()
     master = await runtime.master()
     return ToolContext(runtime=runtime, account=account, master=master)

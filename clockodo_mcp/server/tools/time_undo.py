@@ -18,6 +18,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from clockodo_mcp.clockodo import Entry, EntryUpdate
 from clockodo_mcp.server.errors import Refused
+from clockodo_mcp.server.expect import EntryCreated, EntryDeleted, EntryFields, TimerStopped
 from clockodo_mcp.server.gate import Applied, Plan
 from clockodo_mcp.server.tools.common import ToolContext
 from clockodo_mcp.server.tools.entry_state import (
@@ -73,6 +74,23 @@ def restart_stopped(stopped: Entry) -> dict[str, Any]:
     }
 
 
+# The fields a recreated entry must have (its id, rate and bookkeeping may differ).
+_IDENTITY = (
+    "type",
+    "users_id",
+    "customers_id",
+    "projects_id",
+    "subprojects_id",
+    "services_id",
+    "lumpsum_services_id",
+    "billable",
+    "text",
+    "time_until",
+    "lumpsum",
+    "lumpsum_services_amount",
+)
+
+
 def _moment(value: Any) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
@@ -111,6 +129,7 @@ async def undo_create(tc: ToolContext, change: dict[str, Any]) -> Plan:
         target=current,
         before=shown(tc, entry),
         apply=apply,
+        expect=EntryDeleted(entry_id=entry_id, before=undo["expect"]),
     )
 
 
@@ -145,6 +164,11 @@ async def undo_delete(tc: ToolContext, change: dict[str, Any]) -> Plan:
         target={"exists": False, "running": None},
         before=None,
         apply=apply,
+        expect=EntryCreated(
+            users_id=int(snap["users_id"]),
+            time_since=_moment(snap["time_since"]),
+            fields={k: snap.get(k) for k in _IDENTITY if k in snap},
+        ),
     )
 
 
@@ -180,6 +204,9 @@ async def undo_edit(tc: ToolContext, change: dict[str, Any]) -> Plan:
         target=current,
         before=shown(tc, entry),
         apply=apply,
+        expect=EntryFields(
+            entry_id=entry_id, fields=fields, before=current, restore={k: current.get(k) for k in fields}
+        ),
     )
 
 
@@ -231,6 +258,8 @@ async def undo_start(tc: ToolContext, change: dict[str, Any]) -> Plan:
         target=target,
         before={"running": shown(tc, running), "stopped": shown(tc, stopped) if stopped else None},
         apply=apply,
+        # One DELETE without a timer to restart; with one, delete + delete + start have no single check yet.
+        expect=EntryDeleted(entry_id=running.id, before=snapshot(running)) if previous is None else None,
     )
 
 
@@ -323,6 +352,7 @@ async def undo_restart(tc: ToolContext, change: dict[str, Any]) -> Plan:
         target={"running": snapshot(running)},
         before=shown(tc, running),
         apply=apply,
+        expect=TimerStopped(entry_id=running.id, before=snapshot(running), time_until=until),
     )
 
 

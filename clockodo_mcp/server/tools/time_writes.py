@@ -14,6 +14,7 @@ from clockodo_mcp.clockodo import Billable, Entry, EntryType, EntryUpdate, NewTi
 from clockodo_mcp.domain.hours import BILLING_NAMES
 from clockodo_mcp.server.confirm import confirmable
 from clockodo_mcp.server.errors import Refused
+from clockodo_mcp.server.expect import EntryCreated, EntryDeleted, EntryFields, TimerStarted, TimerStopped
 from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
 from clockodo_mcp.server.models import Money, hours
 from clockodo_mcp.server.registry import tool
@@ -342,6 +343,17 @@ async def log_time(
             before=None,
             apply=apply,
             warnings=warnings,
+            expect=EntryCreated(
+                users_id=users_id,
+                time_since=since,
+                fields={
+                    "type": int(EntryType.TIME),
+                    **fields,
+                    "time_until": until,
+                    "billable": int(Billable.BILLABLE if bill else Billable.NOT_BILLABLE),
+                },
+                existing_ids=[e.id for e in duplicates],
+            ),
         )
 
     return await run_gated(tc.runtime, "log_time", args, confirm_token, plan)
@@ -507,6 +519,7 @@ async def edit_entry(
             before=shown(tc, entry),
             apply=apply,
             warnings=warnings,
+            expect=EntryFields(entry_id=entry.id, fields=changes, before=current, restore=restore),
         )
 
     return await run_gated(tc.runtime, "edit_entry", args, confirm_token, plan)
@@ -603,6 +616,7 @@ async def delete_entry(
             before=shown(tc, entry),
             apply=apply,
             warnings=warnings,
+            expect=EntryDeleted(entry_id=entry.id, before=current),
         )
 
     return await run_gated(tc.runtime, "delete_entry", {"entry_id": entry_id}, confirm_token, plan)
@@ -694,6 +708,20 @@ async def start_timer(
             before={"running": shown(tc, running) if running else None},
             apply=apply,
             warnings=warnings,
+            expect=TimerStarted(
+                users_id=users_id,
+                fields={
+                    "type": int(EntryType.TIME),
+                    "users_id": users_id,
+                    "customers_id": customers_id,
+                    "projects_id": projects_id,
+                    "services_id": services_id,
+                    "text": text,
+                    "billable": int(Billable.BILLABLE if bill else Billable.NOT_BILLABLE),
+                    "time_until": None,
+                },
+                previous=snapshot(running) if running else None,
+            ),
         )
 
     return await run_gated(tc.runtime, "start_timer", args, confirm_token, plan)
@@ -751,6 +779,7 @@ async def stop_timer(
             before=shown(tc, running),
             apply=apply,
             warnings=warnings,
+            expect=TimerStopped(entry_id=running.id, before=snapshot(running)),
         )
 
     return await run_gated(tc.runtime, "stop_timer", {"user": user}, confirm_token, plan)
