@@ -1,4 +1,4 @@
-"""Command line: ``clockodo-mcp serve | demo | call | config | login | logout | doctor | audit … | changes … | fake-server``."""
+"""Command line: ``clockodo-mcp serve | demo | call | config | login | doctor | audit | changes | fake-server …``."""
 
 from __future__ import annotations
 

@@ -160,7 +160,9 @@ def snippet(
                 "Claude Desktop's claude_desktop_config.json starts local (stdio) servers only; drop --http, or add "
                 f"the URL {url} under Settings → Connectors."
             )
-        return Snippet(client, "mcpServers", name, {"command": launcher.command, "args": args}, target, None, credentials)
+        return Snippet(
+            client, "mcpServers", name, {"command": launcher.command, "args": args}, target, None, credentials
+        )
     if client == "cursor":
         entry: JsonObject = {"url": url} if http else {"command": launcher.command, "args": args}
         return Snippet(client, "mcpServers", name, entry, target, None, ((start,) if http else ()) + credentials)
@@ -233,7 +235,9 @@ def _read_config(path: Path) -> JsonObject | None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise _refuse(path, f"it is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+        raise _refuse(
+            path, f"it is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        ) from None
     if not isinstance(data, dict):
         raise _refuse(path, f"it holds a JSON {type(data).__name__}, not an object")
     return data

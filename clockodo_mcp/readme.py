@@ -153,8 +153,11 @@ async def _billing_run(audit_path: Path, store_url: str) -> list[str]:
             f'blended rate {_money(invoice["blended_rate"])}; confirm_token "eyJ…" (single use, expires in 10 minutes)',
         )
         token = preview["confirm_token"]
-        applied = (await client.call_tool("set_billing_state", {**arguments, "confirm_token": token})).structured_content
-        assert applied is not None and applied["status"] == "applied", applied
+        applied = (
+            await client.call_tool("set_billing_state", {**arguments, "confirm_token": token})
+        ).structured_content
+        if applied is None or applied["status"] != "applied":
+            raise RuntimeError(f"the demo's billing run was not applied: {applied}")
         lines += _wrap("agent → ", 'set_billing_state {… the same arguments …, "confirm_token": "eyJ…"}')
         summary = str(applied["summary"]).replace(str(applied["change_id"]), "<change_id>")
         lines += _wrap("server ← ", summary)
@@ -171,7 +174,8 @@ def _verify_line(audit_path: Path, store_url: str) -> list[str]:
         code = verify_command(audit_path, out, store=store)
     finally:
         store.close()
-    assert code == 0, out.getvalue()
+    if code != 0:
+        raise RuntimeError(f"the demo's audit log did not verify: {out.getvalue()}")
     text = out.getvalue().strip().replace(str(audit_path), SHOWN_DEMO_LOG)
     return ["$ clockodo-mcp audit verify --demo", *text.splitlines()]
 

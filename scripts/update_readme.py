@@ -1,7 +1,7 @@
 """Regenerate the README's generated blocks (install, client snippets, transcript, tool tables); --check only reports.
 
-    python scripts/update_readme.py          # rewrite the stale blocks
-    python scripts/update_readme.py --check  # exit 1 if any block is stale
+python scripts/update_readme.py          # rewrite the stale blocks
+python scripts/update_readme.py --check  # exit 1 if any block is stale
 """
 
 from __future__ import annotations

@@ -158,7 +158,8 @@ def test_the_bundle_asks_for_the_e_mail_the_secret_key_and_the_base_url():
     options = MANIFEST["user_config"]
     assert set(options) == {"api_user", "api_key", "base_url"}
     assert options["api_key"]["sensitive"] is True
-    assert options["api_user"]["required"] and options["api_key"]["required"]
+    assert options["api_user"]["required"]
+    assert options["api_key"]["required"]
     assert options["base_url"]["default"] == DEFAULT_BASE_URL
     assert MANIFEST["server"]["mcp_config"]["env"] == {
         "CLOCKODO_API_USER": "${user_config.api_user}",

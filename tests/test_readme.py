@@ -35,7 +35,9 @@ def test_the_transcript_is_recorded_on_its_pinned_day():
     assert "PREVIEW — nothing has changed yet." in transcript
     assert "are now billed" in transcript
     assert "$ clockodo-mcp audit verify --demo" in transcript
-    assert re.search(r"audit log OK: \d+ records, chain intact \(~/.local/share/clockodo-mcp/demo-audit.jsonl\)", transcript)
+    assert re.search(
+        r"audit log OK: \d+ records, chain intact \(~/.local/share/clockodo-mcp/demo-audit.jsonl\)", transcript
+    )
 
 
 def test_no_tool_description_in_the_table_is_cut_off():
