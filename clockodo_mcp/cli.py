@@ -1,4 +1,4 @@
-"""Command line: ``clockodo-mcp serve | demo | call | login | logout | doctor | audit … | changes … | fake-server``."""
+"""Command line: ``clockodo-mcp serve | demo | call | config | login | doctor | audit | changes | fake-server …``."""
 
 from __future__ import annotations
 
@@ -73,7 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=["stdio", "sse", "http"], default="stdio")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
-    serve.add_argument("--allowed-hosts", default="", help="comma-separated Host values allowed beyond loopback")
+    serve.add_argument(
+        "--allowed-hosts",
+        default=os.environ.get("CLOCKODO_MCP_ALLOWED_HOSTS", ""),
+        help="comma-separated Host values allowed beyond loopback (or CLOCKODO_MCP_ALLOWED_HOSTS)",
+    )
     serve.add_argument("--auth-token", help="bearer token required on HTTP (or CLOCKODO_MCP_HTTP_TOKEN)")
     _add_server_options(serve)
 
@@ -89,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     tools = sub.add_parser("tools", help="list the tools (name, toolset, annotations)")
     tools.add_argument("--markdown", action="store_true", help="print the README's tool table")
+
+    _add_config_parser(sub)
 
     fake = sub.add_parser("fake-server", help="run the fake Clockodo API (for integration tests and demos)")
     fake.add_argument("--host", default="127.0.0.1")
@@ -113,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit_sub.add_parser("verify", help="check the keyed chain and the store's anchor; non-zero if not intact")
     verify.add_argument("--path", type=Path, help="audit log path (default: CLOCKODO_MCP_AUDIT_LOG or data dir)")
     verify.add_argument("--store", help=STORE_HELP)
+    verify.add_argument("--demo", action="store_true", help="the demo's log and store (demo-audit.jsonl)")
     fix = audit_sub.add_parser("repair", help="remove a torn last line (keeping a copy) and record the repair")
     fix.add_argument("--path", type=Path, help="audit log path (default: CLOCKODO_MCP_AUDIT_LOG or data dir)")
     fix.add_argument("--store", help=STORE_HELP)
@@ -146,6 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--json", action="store_true")
     _add_server_options(reconcile)
     return parser
+
+
+def _add_config_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from clockodo_mcp.clients import CLIENTS, DEFAULT_PORT
+
+    config = sub.add_parser(
+        "config", help="print (or --write) the config snippet for a client, with this install's absolute path"
+    )
+    config.add_argument("client", metavar="CLIENT", help=f"one of: {', '.join(CLIENTS)}")
+    config.add_argument("--http", action="store_true", help="streamable HTTP (a server you start) instead of stdio")
+    config.add_argument("--demo", action="store_true", help="the demo company instead of your account")
+    config.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"HTTP port (default {DEFAULT_PORT})")
+    config.add_argument("--uvx", action="store_true", help="start it with uvx --from git+… instead of this install")
+    config.add_argument("--write", action="store_true", help="merge it into the client's file (backup first)")
+    config.add_argument("--file", type=Path, help="the file to print for / write to instead of the client's default")
 
 
 def server_config(args: argparse.Namespace) -> ServerConfig:
@@ -219,33 +241,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def demo_instructions(port: int) -> str:
-    """How to connect to the running demo."""
-    url = f"http://127.0.0.1:{port}/mcp"
-    stdio = {"mcpServers": {"clockodo-demo": {"command": "clockodo-mcp", "args": ["serve", "--demo"]}}}
-    http = {"mcpServers": {"clockodo-demo": {"url": url}}}
-    return "\n".join(
-        [
-            "clockodo-mcp demo — a fake Clockodo with a demo company (Brightside Digital), no account needed.",
-            "",
-            f"  MCP endpoint (streamable HTTP): {url}",
-            "",
-            "Claude Desktop / Cursor (stdio, starts its own demo server):",
-            json.dumps(stdio, indent=2),
-            "",
-            "Clients that speak streamable HTTP (Cursor, VS Code, Claude Code):",
-            json.dumps(http, indent=2),
-            f"  Claude Code: claude mcp add --transport http clockodo-demo {url}",
-            "",
-            "MCP Inspector:",
-            f"  npx -y @modelcontextprotocol/inspector@0.15.0 --cli {url} --transport http --method tools/list",
-            "",
-            "Ask: 'How many unbilled hours do we have this month and what are they worth?'",
-            "Or from the shell: clockodo-mcp call report_hours --demo --args "
-            '\'{"period": "this_month", "billing": "unbilled"}\'',
-            "",
-            "Press Ctrl+C to stop.",
-        ]
-    )
+    """How to connect to the running demo: one correct snippet per client (see `clockodo_mcp.clients`)."""
+    from clockodo_mcp.clients import demo_snippets, http_url, running_launcher
+
+    url = http_url(port)
+    lines = [
+        "clockodo-mcp demo — a fake Clockodo with a demo company (Brightside Digital), no account needed.",
+        "",
+        f"  MCP endpoint (streamable HTTP): {url}",
+        "",
+    ]
+    for heading, text in demo_snippets(port, running_launcher()):
+        lines += [heading, text, ""]
+    lines += [
+        "Or let clockodo-mcp write it: clockodo-mcp config <claude-desktop|cursor|vscode|claude-code> --demo --write",
+        "",
+        "MCP Inspector:",
+        f"  npx -y @modelcontextprotocol/inspector@0.15.0 --cli {url} --transport http --method tools/list",
+        "",
+        "Ask: 'How many unbilled hours do we have this month and what are they worth?'",
+        "Or from the shell: clockodo-mcp call report_hours --demo --args "
+        '\'{"period": "this_month", "billing": "unbilled"}\'',
+        "",
+        "Press Ctrl+C to stop.",
+    ]
+    return "\n".join(lines)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -301,10 +321,23 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
-    """Print the tool registry."""
-    from clockodo_mcp.server.docs import tool_table
+    """Print the tool registry: one line per tool, or (--markdown) the README's table."""
+    from clockodo_mcp.server.docs import tool_list, tool_table
 
-    print(tool_table())
+    print(tool_table() if args.markdown else tool_list())
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print one client's config snippet; with --write, merge it into the client's file."""
+    from clockodo_mcp.clients import client_of, render, running_launcher, snippet, uvx_launcher, write_snippet
+
+    launcher = uvx_launcher() if args.uvx else running_launcher()
+    snip = snippet(client_of(args.client), launcher, http=args.http, demo=args.demo, port=args.port, path=args.file)
+    if not args.write:
+        print(render(snip))
+        return 0
+    print(write_snippet(snip).message())
     return 0
 
 
@@ -341,6 +374,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     if args.audit_command == "tail":
         return tail_command(args.path, args.n, args.tool, sys.stdout)
+    if getattr(args, "demo", False):
+        from clockodo_mcp.server.demo import DEMO_AUDIT_NAME, DEMO_STORE_NAME, demo_data_path
+        from clockodo_mcp.store import sqlite_url
+
+        args.path = args.path or demo_data_path(DEMO_AUDIT_NAME)
+        args.store = args.store or sqlite_url(demo_data_path(DEMO_STORE_NAME))
     store = cli_store(args.store)
     path = args.path or default_audit_path()
     try:
@@ -401,6 +440,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "call": cmd_call,
     "tools": cmd_tools,
+    "config": cmd_config,
     "fake-server": cmd_fake_server,
     "login": cmd_login,
     "logout": cmd_logout,

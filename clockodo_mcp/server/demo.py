@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 
 import httpx
 from platformdirs import user_data_path
@@ -17,6 +18,13 @@ from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.store import sqlite_url
 
 DEMO_BASE_URL = "http://demo.clockodo.invalid/api"
+DEMO_AUDIT_NAME = "demo-audit.jsonl"
+DEMO_STORE_NAME = "demo-store.sqlite3"
+
+
+def demo_data_path(name: str) -> Path:
+    """A file of the demo's own in the user data directory (its audit log and store never mix with yours)."""
+    return user_data_path("clockodo-mcp") / name
 
 
 def demo_config(config: ServerConfig) -> ServerConfig:
@@ -28,8 +36,8 @@ def demo_config(config: ServerConfig) -> ServerConfig:
         credential_source="demo",
         base_url=DEMO_BASE_URL,
         demo=True,
-        audit_path=config.audit_path or user_data_path("clockodo-mcp") / "demo-audit.jsonl",
-        store_url=config.store_url or sqlite_url(user_data_path("clockodo-mcp") / "demo-store.sqlite3"),
+        audit_path=config.audit_path or demo_data_path(DEMO_AUDIT_NAME),
+        store_url=config.store_url or sqlite_url(demo_data_path(DEMO_STORE_NAME)),
     )
 
 

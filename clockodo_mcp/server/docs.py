@@ -30,6 +30,18 @@ def tool_table() -> str:
     return "\n".join(rows)
 
 
+def tool_list() -> str:
+    """One plain line per tool: name, toolset, read-only or write (destructive), what it does."""
+    specs = selected_tools(read_only=False, toolsets=frozenset(TOOLSETS))
+    width = max(len(spec.name) for spec in specs)
+    lines = []
+    for spec in specs:
+        kind = "read" if spec.read_only else "write, destructive" if spec.destructive else "write"
+        first = spec.description.split("\n", 1)[0]
+        lines.append(f"{spec.name:<{width}}  {spec.toolset:<8}  {kind:<18}  {first}")
+    return "\n".join(lines)
+
+
 LIMITS_START = "<!-- limits-table:start -->"
 LIMITS_END = "<!-- limits-table:end -->"
 
