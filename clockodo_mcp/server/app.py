@@ -10,7 +10,6 @@ from mcp.server.mcpserver.tools import Tool
 
 from clockodo_mcp import __version__
 from clockodo_mcp.server.calls import audited, strict_tool
-from clockodo_mcp.server.confirm import with_confirmation
 from clockodo_mcp.server.instructions import instructions
 from clockodo_mcp.server.reconcile import reconcile_on_start
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
@@ -34,9 +33,7 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         else selected_tools(read_only=runtime.config.read_only, toolsets=runtime.config.toolsets)
     )
     # Strict tools (unknown arguments refused, rejections audited) are handed to the server ready-made.
-    tools: list[Tool] = [
-        strict_tool(spec, audited(spec if spec.read_only else with_confirmation(spec))) for spec in chosen
-    ]
+    tools: list[Tool] = [strict_tool(spec, audited(spec)) for spec in chosen]
     return ClockodoServer(
         "clockodo",
         title="Clockodo",

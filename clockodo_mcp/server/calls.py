@@ -27,6 +27,8 @@ from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.sessions import rate_key
 
 logger = logging.getLogger("clockodo_mcp")
+# Filled by the SDK (the context, and a write's elicitation resolvers: server/writes.py), not by the client.
+_NOT_ARGUMENTS = frozenset({"ctx", "shown", "confirmation"})
 
 
 def runtime_of(ctx: Context[Any, Any]) -> Runtime:
@@ -86,7 +88,7 @@ def audited(spec: ToolSpec) -> ToolFn:
         ctx: Context[Any, Any] = kwargs["ctx"]
         runtime = runtime_of(ctx)
         call_id = uuid.uuid4().hex
-        arguments = {k: jsonable(v) for k, v in kwargs.items() if k != "ctx"}
+        arguments = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_ARGUMENTS}
         started = runtime.clock.monotonic()
         recorded = True
         try:

@@ -23,6 +23,7 @@ from clockodo_mcp.clockodo import (
 )
 from clockodo_mcp.domain.names import NameResolutionError
 from clockodo_mcp.domain.periods import PeriodError
+from clockodo_mcp.domain.writes.plan import WriteRefused, WriteRejected
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -95,6 +96,10 @@ def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[Tool
         return error, "not_applied"
     if isinstance(error, ToolError):
         return error, "rejected"
+    if isinstance(error, WriteRefused):
+        return Refused(str(error)), "refused"
+    if isinstance(error, WriteRejected):
+        return ToolError(str(error)), "rejected"
     if isinstance(error, PeriodError | NameResolutionError):
         return ToolError(f"{error}{_nothing_changed(write)}"), "rejected"
     if isinstance(error, ClockodoError):

@@ -22,9 +22,8 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import anyio
 from mcp.server.mcpserver.exceptions import ToolError
@@ -39,10 +38,12 @@ from clockodo_mcp.clockodo import (
     ClockodoRateLimitedError,
     ClockodoValidationError,
 )
-from clockodo_mcp.domain.undo import versioned
-from clockodo_mcp.server.confirm import CAPTURE, CONFIRMATION, Confirmation
+from clockodo_mcp.domain.writes.checks import Verdict
+from clockodo_mcp.domain.writes.expect import dump_expectation
+from clockodo_mcp.domain.writes.plan import Applied, Plan, WriteArgs, WriteRejected
+from clockodo_mcp.server.confirm import Confirmation
 from clockodo_mcp.server.errors import NotApplied, OutcomeUnknown, Refused
-from clockodo_mcp.server.expect import Expectation, Verdict, check, dump_expectation
+from clockodo_mcp.server.expect import check
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.tokens import (
@@ -50,12 +51,14 @@ from clockodo_mcp.server.tokens import (
     TokenReused,
     TokenStale,
     VerifiedToken,
-    arguments_digest,
     fingerprint,
 )
 from clockodo_mcp.store import AlreadyUndone, ChangeStatus, NewChange, NonceSpent, StoreError
 
 logger = logging.getLogger("clockodo_mcp")
+P = TypeVar("P")
+R = TypeVar("R")
+B = TypeVar("B")
 
 # The process applying a change, journalled with it: a later start reconciles the `applying` changes of a process
 # that is gone, never those of one still at work.
@@ -74,56 +77,21 @@ _DEFINITE_REFUSALS = (
 )
 
 
-@dataclass(slots=True)
-class Applied:
-    """What a write did: the state after, the ids it touched, and how to undo it."""
+class WriteOut(ToolOutput, Generic[P, R, B]):
+    """The result of a write tool: a preview with a token, or the applied change with its change_id.
 
-    after: Any
-    ids: dict[str, list[int]]
-    undo: dict[str, Any] | None
-    summary: str
-    # Extra fields for the audited change record, e.g. {"undoes": change_id} on an undo.
-    record: dict[str, Any] = field(default_factory=dict)
+    Each write tool has its own subclass (its preview, result and before-state models). The field descriptions are
+    short: every write tool repeats them in tools/list, and the instructions explain the two steps once.
+    """
 
-
-@dataclass(slots=True)
-class Plan:
-    """A write, resolved but not performed."""
-
-    summary: str
-    preview: dict[str, Any]
-    target: Any  # the current state of everything the write depends on; fingerprinted
-    before: Any
-    apply: Callable[[], Awaitable[Applied]]
-    warnings: list[str] = field(default_factory=list)
-    invalidates_master_data: bool = False
-    undoes: str | None = None  # an undo's plan: the change it reverts (the journal allows one live undo per change)
-    # What the change leaves in Clockodo, journalled before it is sent: tells applied from not applied after a lost
-    # answer (in this call, or on a later start). None: a lost answer stays `unknown`.
-    expect: Expectation | None = None
-
-
-class WriteOut(ToolOutput):
-    """The result of a write tool: a preview with a token, or the applied change with its change_id."""
-
-    status: Literal["preview", "applied"] = Field(
-        description="preview: nothing changed yet — show it to the user and call again with confirm_token. "
-        "applied: done; undo with the change_id."
-    )
-    preview: dict[str, Any] = Field(description="Exactly what will change (or what changed): targets, before → after.")
+    status: Literal["preview", "applied"] = Field(description="preview: nothing changed yet. applied: done.")
+    preview: P
     warnings: list[str] = Field(default_factory=list)
-    confirm_token: str | None = Field(
-        default=None, description="Pass it back with the SAME arguments to apply this preview (single use)."
-    )
+    confirm_token: str | None = Field(default=None, description="Repeat the call with it to apply (single use).")
     expires_at: datetime | None = None
-    change_id: str | None = Field(default=None, description="Give it to undo to revert this change.")
-    before: Any = None
-    after: Any = None
-
-
-def token_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """The arguments a token is bound to: everything but the token itself."""
-    return {k: v for k, v in arguments.items() if k != "confirm_token"}
+    change_id: str | None = Field(default=None, description="What undo takes.")
+    before: B | None = None
+    after: R | None = None
 
 
 def _journal_refusal(error: StoreError) -> Refused:
@@ -160,26 +128,24 @@ async def precheck(runtime: Runtime, token: str, tool: str, bound: Mapping[str, 
     return verified
 
 
-async def run_gated(
+async def run_write(
     runtime: Runtime,
     tool: str,
-    arguments: Mapping[str, Any],
+    args: WriteArgs,
     confirm_token: str | None,
-    plan: Callable[[], Awaitable[Plan]],
-) -> WriteOut:
-    """Preview (no token) or verify-and-apply (token) a write; refusals raise `Refused` and change nothing.
+    plan: Callable[[], Awaitable[Plan[Any, Any]]],
+    output: type[WriteOut[Any, Any, Any]],
+    confirmation: Confirmation | None = None,
+) -> WriteOut[Any, Any, Any]:
+    """Preview (no token), verify-and-apply (token), or apply what the human confirmed in a form; refusals raise
+    `Refused` and change nothing.
 
-    Under `@confirmable` (see `confirm.py`) the human may confirm through a form instead of a token.
+    The token binds `tool` (the registered name) and `args`' canonical dump. Elicitation (`confirm.py`) planned
+    once before this call and hands over that plan in `confirmation`; it is applied if its target is unchanged.
     """
-    bound = token_arguments(arguments)
-    plan = _settling(runtime, tool, plan)
-    capture = CAPTURE.get()
-    if capture is not None:  # the elicitation resolver previews: plan only, write nothing
-        current = await plan()
-        capture.tool, capture.args_digest = tool, arguments_digest(bound)
-        capture.target_fp, capture.plan = fingerprint(current.target), current
-        return WriteOut(summary=current.summary, status="preview", preview=current.preview)
-    decision = CONFIRMATION.get() or Confirmation(mode="token")
+    bound = args.model_dump(mode="json")
+    settled = settling(runtime, tool, plan)
+    decision = confirmation or Confirmation(mode="token")
     if decision.mode == "unavailable":
         raise ToolError(
             f"Refused: this server confirms writes by asking the user in a form (--confirm elicit), but this client "
@@ -187,13 +153,13 @@ async def run_gated(
             f"or restart the server with --confirm token (or auto) to confirm {tool} with a confirm_token."
         )
     if decision.mode in ("elicit", "failed"):
-        return await _elicited(runtime, tool, bound, plan, decision)
+        return await _elicited(runtime, tool, bound, settled, output, decision)
     verified = await precheck(runtime, confirm_token, tool, bound) if confirm_token is not None else None
-    current = await plan()
+    current = await settled()
     target_fp = fingerprint(current.target)
     if confirm_token is None:
         issued = runtime.tokens.issue(tool, bound, target_fp)
-        return WriteOut(
+        return output(
             summary=f"PREVIEW — nothing has changed yet. {current.summary} To apply, call {tool} again with the same "
             "arguments and confirm_token.",
             status="preview",
@@ -209,34 +175,38 @@ async def run_gated(
     except TokenStale as error:
         # Another process may have applied this very token meanwhile: then that is the truth to tell.
         raise (await _spent_refusal(runtime, verified)) or Refused(str(error)) from None
-    return await _apply(runtime, tool, bound, current, "token", verified)
+    return await _apply(runtime, tool, bound, current, output, "token", verified)
 
 
 async def _elicited(
     runtime: Runtime,
     tool: str,
     bound: dict[str, Any],
-    plan: Callable[[], Awaitable[Plan]],
+    plan: Callable[[], Awaitable[Plan[Any, Any]]],
+    output: type[WriteOut[Any, Any, Any]],
     decision: Confirmation,
-) -> WriteOut:
-    """Apply what the human confirmed in the form, if it is still exactly what they saw."""
-    current = await plan()  # bad input fails here, audited, before any answer is looked at
-    if decision.mode == "failed":
+) -> WriteOut[Any, Any, Any]:
+    """Apply the plan the human confirmed in the form, if its target is still exactly what they saw."""
+    shown = decision.shown
+    if shown is not None and shown.error is not None:
+        raise shown.error  # bad input: it fails here, audited, and nobody was asked
+    if decision.mode == "failed" or shown is None or shown.plan is None:
         raise Refused("The change could not be shown to the user for confirmation. Nothing was changed. Try again.")
     if not decision.accepted:
         raise Refused(
             f"The user did not confirm the change ({decision.answer}). Nothing was changed. Ask what they want "
             "instead; do not repeat the call unless they ask for it."
         )
-    if decision.tool != tool or decision.args_digest != arguments_digest(bound):
+    if shown.tool != tool or shown.bound != bound:
         raise Refused(f"The confirmed change does not match this call. Nothing was changed. Call {tool} again.")
-    if fingerprint(current.target) != decision.target_fp:
+    # Re-read the target (planning again only reads) and compare it with what the human saw; apply what they saw.
+    if fingerprint((await plan()).target) != shown.fingerprint:
         raise Refused(
             "The target changed while the user was confirming (someone or something modified it in the "
             f"meantime), so the confirmed preview may no longer be right. Nothing was changed. Call {tool} again "
             "so the user sees the current state."
         )
-    return await _apply(runtime, tool, bound, current, "elicitation")
+    return await _apply(runtime, tool, bound, shown.plan, output, "elicitation")
 
 
 def _outcome_of(error: BaseException) -> ChangeStatus:
@@ -245,10 +215,12 @@ def _outcome_of(error: BaseException) -> ChangeStatus:
     return "failed" if isinstance(error, _DEFINITE_REFUSALS) else "unknown"
 
 
-def _settling(runtime: Runtime, tool: str, plan: Callable[[], Awaitable[Plan]]) -> Callable[[], Awaitable[Plan]]:
+def settling(
+    runtime: Runtime, tool: str, plan: Callable[[], Awaitable[Plan[Any, Any]]]
+) -> Callable[[], Awaitable[Plan[Any, Any]]]:
     """The plan, refused while an unsettled change touches its target (that change is reconciled first)."""
 
-    async def settled() -> Plan:
+    async def settled() -> Plan[Any, Any]:
         current = await plan()
         if current.expect is not None:
             from clockodo_mcp.server.reconcile import settle_overlapping  # reconcile imports this module
@@ -279,7 +251,7 @@ async def _finish(
 
 
 def change_record(
-    change_id: str, tool: str, bound: Mapping[str, Any], confirmed_by: str, before: Any, applied: Applied
+    change_id: str, tool: str, bound: Mapping[str, Any], confirmed_by: str, before: Any, applied: Applied[Any]
 ) -> dict[str, Any]:
     """The audited change record of an applied write (what `undo` and `list_changes` read)."""
     return {
@@ -291,25 +263,31 @@ def change_record(
         "before": before,
         "after": applied.after,
         "ids": applied.ids,
-        "undo": applied.undo,
+        "undo": undo_json(applied),
         "summary": applied.summary,
     }
 
 
-def journal_outcome(applied: Applied) -> dict[str, Any]:
+def undo_json(applied: Applied[Any]) -> dict[str, Any] | None:
+    """The applied change's undo spec as stored: kind, version and the kind's fields."""
+    return applied.undo.to_json() if applied.undo is not None else None
+
+
+def journal_outcome(applied: Applied[Any]) -> dict[str, Any]:
     """What the journal records for an applied change: the read-back result and the undo spec."""
     result = {"after": applied.after, "ids": applied.ids, "summary": applied.summary, "record": applied.record}
-    return {"result": to_plain_json(result), "undo": to_plain_json(applied.undo)}
+    return {"result": to_plain_json(result), "undo": undo_json(applied)}
 
 
 async def _apply(
     runtime: Runtime,
     tool: str,
     bound: dict[str, Any],
-    current: Plan,
+    current: Plan[Any, Any],
+    output: type[WriteOut[Any, Any, Any]],
     confirmed_by: str,
     token: VerifiedToken | None = None,
-) -> WriteOut:
+) -> WriteOut[Any, Any, Any]:
     change_id = uuid.uuid4().hex[:16]
     try:
         journal = NewChange(
@@ -359,7 +337,7 @@ async def _apply(
         elif verdict.outcome == "not_applied" or (status == "failed" and current.expect is None):
             final: ChangeStatus = "failed" if status == "failed" else "not_applied"
             await _finish(runtime, change_id, final, only_if=("unknown",), error=f"{failure}; {verdict.reason}")
-            if status == "failed" or isinstance(error, ToolError):
+            if status == "failed" or isinstance(error, ToolError | WriteRejected):
                 raise  # Clockodo's refusal (or ours) says what was wrong, and that nothing changed
             raise _not_applied(tool, change_id, failure, verdict) from error
         else:
@@ -373,7 +351,6 @@ async def _apply(
             ) from error
     if current.invalidates_master_data:
         runtime.invalidate_master_data()
-    applied.undo = versioned(applied.undo)
     change = change_record(change_id, tool, bound, confirmed_by, current.before, applied)
     try:
         outcome = journal_outcome(applied)
@@ -386,7 +363,7 @@ async def _apply(
             f"The change was applied, but the write journal could not record that ({problem}); it stays "
             "'applying' or 'unknown' there until it is reconciled."
         )
-    return WriteOut(
+    return output(
         summary=f"Done: {applied.summary} (change_id {change_id}; undo with undo(change_id=...)).",
         status="applied",
         preview=current.preview,

@@ -1,4 +1,5 @@
-"""Output building blocks shared by every tool: money, hours, periods, the base with a summary."""
+"""Output building blocks shared by every tool: the base with a summary, paging, periods (money and hours are the
+domain's, `domain/views.py`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from pydantic import (
 )
 
 from clockodo_mcp.domain.periods import Period
+from clockodo_mcp.domain.views import Money as Money
+from clockodo_mcp.domain.views import fmt_money as fmt_money
+from clockodo_mcp.domain.views import hours as hours
 
 
 class Compact(BaseModel):
@@ -95,18 +99,6 @@ class ListOutput(ToolOutput, Compact):
     paging: Paging
 
 
-class Money(BaseModel):
-    """An amount of money in the account currency."""
-
-    amount: float = Field(description="Rounded to cents.")
-    currency: str = Field(description="ISO 4217 code, e.g. EUR.")
-
-    @classmethod
-    def of(cls, amount: float, currency: str) -> Money:
-        """Rounded to cents."""
-        return cls(amount=round(amount + 0.0, 2), currency=currency)
-
-
 class PeriodOut(BaseModel):
     """The period a result covers, as resolved in the account time zone."""
 
@@ -119,13 +111,3 @@ class PeriodOut(BaseModel):
     def of(cls, period: Period) -> PeriodOut:
         """From a resolved domain period."""
         return cls(label=period.label, start=period.start, end=period.end, timezone=str(period.tz))
-
-
-def hours(seconds: float) -> float:
-    """Seconds as decimal hours, rounded to two places for display."""
-    return round(seconds / 3600.0, 2)
-
-
-def fmt_money(money: Money) -> str:
-    """'1,234.50 EUR'."""
-    return f"{money.amount:,.2f} {money.currency}"

@@ -24,8 +24,10 @@ import anyio
 
 from clockodo_mcp.audit import AuditWriteError
 from clockodo_mcp.audit.canonical import to_plain_json
+from clockodo_mcp.domain.writes.checks import Verdict
+from clockodo_mcp.domain.writes.expect import Expectation, load_expectation
 from clockodo_mcp.server.errors import Refused
-from clockodo_mcp.server.expect import Expectation, Verdict, check, load_expectation
+from clockodo_mcp.server.expect import check
 from clockodo_mcp.server.gate import OWNER, change_record, journal_outcome
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.store import UNSETTLED, Change, ChangeStatus, StoreError

@@ -4,7 +4,6 @@ keys."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,7 +13,8 @@ import httpx
 
 from clockodo_mcp.audit import AuditLog, default_audit_path
 from clockodo_mcp.clock import SYSTEM_CLOCK, Clock
-from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, RateLimitPolicy, RetryPolicy, User, UserRole
+from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, RateLimitPolicy, RetryPolicy
+from clockodo_mcp.domain.account import Account
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
@@ -24,21 +24,6 @@ logger = logging.getLogger("clockodo_mcp")
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_CURRENCY = "EUR"
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """Who we are in Clockodo and how the account counts time and money."""
-
-    user: User
-    timezone: ZoneInfo
-    currency: str
-    week_starts_monday: bool
-
-    @property
-    def is_owner(self) -> bool:
-        """Whether the API user is an owner (sees and manages everything)."""
-        return self.user.role == UserRole.OWNER
 
 
 class Runtime:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from clockodo_mcp.server.tools.timeinput import parse_duration
+from clockodo_mcp.domain.writes.timeinput import parse_duration
 from tests.server.conftest import NOW, call, call_error
 from tests.server.gating import apply, entries_state, fields, outcomes, preview
 

@@ -7,139 +7,44 @@ existed are only in the audit log; undo refuses them by saying so (there is no i
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Any, ClassVar
 
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, SerializeAsAny
 
-from clockodo_mcp.domain.undo import UndoSpec, UndoSpecError
+from clockodo_mcp.domain.writes import undoing
+from clockodo_mcp.domain.writes.undoing import UndoArgs, UndoPreview, change_summary, when
 from clockodo_mcp.server.calls import runtime_of
-from clockodo_mcp.server.confirm import confirmable
-from clockodo_mcp.server.errors import Refused
-from clockodo_mcp.server.expect import Undone
-from clockodo_mcp.server.gate import Applied, Plan, WriteOut, run_gated
+from clockodo_mcp.server.gate import WriteOut
 from clockodo_mcp.server.models import Compact, ListOutput
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.server.tools.common import ConfirmArg, OffsetArg, limit_field, paging_of, plain_text, tool_context
-from clockodo_mcp.server.undo import UNDO_HANDLERS
-from clockodo_mcp.store import UNSETTLED, Change, ChangeStatus, Store, StoreError
-
-NOTHING = "Nothing was changed."
-RECONCILE = "`clockodo-mcp changes reconcile` settles it against Clockodo"
+from clockodo_mcp.server.tools.common import OffsetArg, limit_field, paging_of, plain_text
+from clockodo_mcp.server.writes import WriteSpec, write_tool
+from clockodo_mcp.store import Change, ChangeStatus, StoreError
 
 
-def when(change: Change) -> str:
-    """The UTC time a change was journalled, as ISO 8601 with Z."""
-    return change.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")
+class UndoOut(WriteOut[SerializeAsAny[UndoPreview], Any, Any]):
+    """undo: which change it reverts and how (preview); the state before and after the reversal."""
 
 
-def change_summary(change: Change) -> str:
-    """What it did (applied), else what its preview said it would do, else what went wrong."""
-    if isinstance(change.result, dict) and change.result.get("summary"):
-        return str(change.result["summary"])
-    if change.summary:
-        return change.summary
-    if isinstance(change.planned, dict) and change.planned.get("action"):
-        return str(change.planned["action"])
-    return change.error or ""
+undo = write_tool(
+    WriteSpec(
+        name="undo",
+        title="Undo a change",
+        toolset="core",
+        destructive=True,
+        idempotent=False,
+        args=UndoArgs,
+        plan=undoing.undo,
+        output=UndoOut,
+        doc="""Revert an applied write by its change_id (from list_changes); undoing an undo redoes.
 
-
-async def _journalled(store: Store, change_id: str) -> Change | None:
-    try:
-        found = await anyio.to_thread.run_sync(store.get_change, change_id)
-    except StoreError as error:
-        raise Refused(f"The write journal cannot be read ({error}). {NOTHING}") from None
-    return found
-
-
-def _refuse_unless_undoable(change: Change) -> UndoSpec:
-    """The change's undo spec, or the refusal that says why this change cannot be undone (now)."""
-    name = f"Change {change.change_id} ({change.tool})"
-    if change.status in UNSETTLED:
-        raise Refused(
-            f"{name} cannot be undone: its outcome is unknown (status {change.status}); it must be reconciled first: "
-            f"{RECONCILE}. {NOTHING}"
-        )
-    if change.status == "not_applied":
-        raise Refused(f"{name} was not applied, so there is nothing to undo. {NOTHING}")
-    if change.status == "failed":
-        raise Refused(
-            f"{name} failed (Clockodo refused it), so there is nothing to undo. {NOTHING} If it had several steps, "
-            f"`clockodo-mcp changes show {change.change_id}` shows which were made."
-        )
-    by = change.undone_by
-    if by is not None and by.status in UNSETTLED:
-        raise Refused(
-            f"{name} is being undone by change {by.change_id}, whose outcome is unknown; it must be reconciled "
-            f"first: {RECONCILE}. {NOTHING}"
-        )
-    if by is not None:
-        at = by.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")
-        raise Refused(
-            f"{name} was already undone by change {by.change_id} at {at}. {NOTHING} To bring it back, undo "
-            f"{by.change_id} instead."
-        )
-    if change.undo is None:
-        raise ToolError(f"{name} cannot be undone: it recorded no way back. {NOTHING}")
-    try:
-        spec = UndoSpec.parse(change.undo)
-    except UndoSpecError as error:
-        raise ToolError(f"{name} cannot be undone: {error}. {NOTHING}") from None
-    if spec.kind not in UNDO_HANDLERS:
-        raise ToolError(
-            f"{name} cannot be undone by this server: its tool is not loaded (undo kind {spec.kind!r}). {NOTHING}"
-        )
-    return spec
-
-
-@tool(title="Undo a change", toolset="core", read_only=False, destructive=True, idempotent=False)
-@confirmable
-async def undo(
-    change_id: Annotated[
-        str,
-        AfterValidator(plain_text),
-        Field(min_length=1, max_length=64, description="The change_id of an applied write (see list_changes)."),
-    ],
-    ctx: Context[Any, Any],
-    confirm_token: ConfirmArg = None,
-) -> WriteOut:
-    """Revert an applied write by its change_id (from list_changes); undoing an undo redoes.
-
-    Refused if the target changed since or the change was already undone. E.g. undo(change_id="3f9a1c2b7d4e5f60").
-    """
-    tc = await tool_context(ctx)
-
-    async def plan() -> Plan:
-        change = await _journalled(tc.runtime.store, change_id)
-        if change is None:
-            raise ToolError(
-                f"There is no change with change_id {change_id!r} in the write journal. {NOTHING} list_changes shows "
-                "recent changes and their ids. (Changes made before this server kept a journal are only in the audit "
-                "log and cannot be undone here.)"
-            )
-        spec = _refuse_unless_undoable(change)
-        summary = change_summary(change)
-        record = {"change_id": change.change_id, "tool": change.tool, "summary": summary, "undo": spec.fields()}
-        inner = await UNDO_HANDLERS[spec.kind](tc, record)
-
-        async def apply() -> Applied:
-            applied = await inner.apply()
-            applied.record["undoes"] = change_id
-            return applied
-
-        return dataclasses.replace(
-            inner,
-            summary=f"Undo of {change.tool} change {change_id} ({summary}): {inner.summary}",
-            preview={"undoes": {"change_id": change_id, "tool": change.tool, "when": when(change)}, **inner.preview},
-            apply=apply,
-            undoes=change_id,
-            expect=Undone(undoes=change_id, inner=inner.expect) if inner.expect is not None else None,
-        )
-
-    return await run_gated(tc.runtime, "undo", {"change_id": change_id}, confirm_token, plan)
+        Refused if the target changed since or the change was already undone. E.g. undo(change_id="3f9a1c2b7d4e5f60").
+        """,
+    )
+)
 
 
 class ChangeOut(Compact):

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 from mcp.server.mcpserver import Context
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from clockodo_mcp.clockodo import Entry, EntryFilter, EntryType, Grouping, Page
 from clockodo_mcp.domain.hours import BILLING_NAMES, BillingFilter, leaves
-from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.names import Kind, rank
 from clockodo_mcp.domain.periods import Period
+from clockodo_mcp.domain.views import EntryOut as EntryOut
+from clockodo_mcp.domain.views import entry_out as entry_out
 from clockodo_mcp.server.models import Compact, ListOutput, Money, Paging, PeriodOut, fmt_money, hours
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import (
@@ -96,30 +97,6 @@ async def lookup(
     return LookupOut(summary=summary, query=query, matches=shown, paging=paging).audited_as("ok", count=len(shown))
 
 
-class EntryOut(BaseModel):
-    """One entry with names resolved."""
-
-    id: int
-    type: Literal["time", "lump_sum_value", "lump_sum_service"]
-    date: str = Field(description="Day in the account time zone.")
-    time_since: datetime
-    time_until: datetime | None
-    running: bool
-    hours: float
-    user: str
-    users_id: int
-    customer: str
-    customers_id: int
-    project: str | None
-    projects_id: int | None
-    service: str | None
-    services_id: int | None
-    billing: str = Field(description="not_billable, unbilled or billed.")
-    text: str | None
-    hourly_rate: float | None
-    value: Money | None
-
-
 class EntryRow(Compact):
     """One entry of a list, names resolved; times are local (account time zone)."""
 
@@ -155,41 +132,6 @@ _TYPE_NAMES: dict[EntryType, Literal["time", "lump_sum_value", "lump_sum_service
     EntryType.LUMP_SUM_VALUE: "lump_sum_value",
     EntryType.LUMP_SUM_SERVICE: "lump_sum_service",
 }
-
-
-def entry_out(entry: Entry, tc: ToolContext, now: datetime) -> EntryOut:
-    """An entry for the agent: names, hours (running ones up to now), money."""
-    master: MasterData = tc.master
-    running = entry.time_until is None and entry.type == EntryType.TIME
-    seconds = entry.duration if entry.duration is not None else 0
-    if running:
-        seconds = max(0, int((now - entry.time_since).total_seconds()))
-    value = None
-    if entry.revenue is not None:
-        value = Money.of(entry.revenue, tc.currency)
-    elif entry.hourly_rate is not None and entry.type == EntryType.TIME and int(entry.billable) > 0:
-        value = Money.of(entry.hourly_rate * seconds / 3600, tc.currency)
-    return EntryOut(
-        id=entry.id,
-        type=_TYPE_NAMES.get(entry.type, "time"),
-        date=entry.time_since.astimezone(tc.account.timezone).date().isoformat(),
-        time_since=entry.time_since,
-        time_until=entry.time_until,
-        running=running,
-        hours=hours(seconds),
-        user=master.user_name(entry.users_id),
-        users_id=entry.users_id,
-        customer=master.customer_name(entry.customers_id),
-        customers_id=entry.customers_id,
-        project=master.project_name(entry.projects_id) if entry.projects_id else None,
-        projects_id=entry.projects_id,
-        service=master.service_name(entry.services_id) if entry.services_id else None,
-        services_id=entry.services_id,
-        billing=BILLING_NAMES.get(int(entry.billable), "unknown"),
-        text=entry.text,
-        hourly_rate=entry.hourly_rate,
-        value=value,
-    )
 
 
 def entry_row(entry: Entry, tc: ToolContext, now: datetime) -> EntryRow:

@@ -2,76 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from clockodo_mcp.clockodo import Entry
-from clockodo_mcp.domain.hours import BILLING_NAMES, Bucket
-from clockodo_mcp.domain.running import LOOKBACK_DAYS, elapsed_seconds
+from clockodo_mcp.domain.hours import Bucket
+from clockodo_mcp.domain.views import MAX_TIMERS_SHOWN as MAX_TIMERS_SHOWN
+from clockodo_mcp.domain.views import RunningOut as RunningOut
+from clockodo_mcp.domain.views import TimerOut as TimerOut
+from clockodo_mcp.domain.views import completed_note as completed_note
+from clockodo_mcp.domain.views import running_out as running_out
 from clockodo_mcp.server.models import Money, hours
 from clockodo_mcp.server.tools.common import ToolContext, visibility_note
 
-MAX_TIMERS_SHOWN = 10  # get_timer lists them all
 MAX_HARD_BUDGETS_SHOWN = 10
-
-
-class TimerOut(BaseModel):
-    """A running timer: who, on what, since when, for how long so far."""
-
-    entry_id: int
-    user: str
-    users_id: int
-    project: str | None
-    projects_id: int | None
-    customer: str
-    billing: str = Field(description="unbilled, billed or not_billable: the state the entry would have.")
-    since: datetime = Field(description="When the timer started (UTC).")
-    elapsed_hours: float
-
-
-class RunningOut(BaseModel):
-    """Running timers in the report's period and filters. Their time is in no total: it is not finished work."""
-
-    count: int
-    elapsed_hours: float = Field(description="Time run so far by all of them together.")
-    timers: list[TimerOut] = Field(description=f"The longest-running first, at most {MAX_TIMERS_SHOWN}.")
-    note: str | None = Field(
-        description=f"Says that totals cover completed entries only. Timers started more than {LOOKBACK_DAYS} days "
-        "ago are not found."
-    )
-
-
-def completed_note(count: int) -> str | None:
-    """The sentence every report with running timers carries."""
-    if not count:
-        return None
-    return f"Totals cover completed entries only; {count} running timer(s) are shown apart."
-
-
-def running_out(tc: ToolContext, entries: Sequence[Entry]) -> RunningOut:
-    """The running timers of a report, for the agent."""
-    now = tc.runtime.now()
-    master = tc.master
-    ordered = sorted(entries, key=lambda e: (e.time_since, e.id))
-    timers = [
-        TimerOut(
-            entry_id=e.id,
-            user=master.user_name(e.users_id),
-            users_id=e.users_id,
-            project=master.project_name(e.projects_id) if e.projects_id else None,
-            projects_id=e.projects_id,
-            customer=master.customer_name(e.customers_id),
-            billing=BILLING_NAMES.get(int(e.billable), "unknown"),
-            since=e.time_since,
-            elapsed_hours=hours(elapsed_seconds(e, now)),
-        )
-        for e in ordered[:MAX_TIMERS_SHOWN]
-    ]
-    total = sum(elapsed_seconds(e, now) for e in ordered)
-    return RunningOut(count=len(ordered), elapsed_hours=hours(total), timers=timers, note=completed_note(len(ordered)))
 
 
 def describe_running(tc: ToolContext, running: RunningOut) -> str:

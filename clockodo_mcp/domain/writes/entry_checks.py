@@ -11,20 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from clockodo_mcp.clockodo import Entry
-from clockodo_mcp.server.expect import (
-    EntryCreated,
-    EntryDeleted,
-    EntryFields,
-    TimerStarted,
-    TimerStopped,
-    Verdict,
-    register_check,
-)
-from clockodo_mcp.server.gate import Applied
-from clockodo_mcp.server.runtime import Runtime
-from clockodo_mcp.server.tools import time_undo
-from clockodo_mcp.server.tools.common import runtime_context
-from clockodo_mcp.server.tools.entry_state import describe, read_entry, running_of, shown, snapshot, user_entries
+from clockodo_mcp.domain.undo import UnstartTimer
+from clockodo_mcp.domain.writes.checks import Verdict, register_check
+from clockodo_mcp.domain.writes.deps import WriteDeps
+from clockodo_mcp.domain.writes.entries import describe, read_entry, running_of, shown, snapshot, user_entries
+from clockodo_mcp.domain.writes.expect import EntryCreated, EntryDeleted, EntryFields, TimerStarted, TimerStopped
+from clockodo_mcp.domain.writes.plan import Applied
+from clockodo_mcp.domain.writes.time_entries import delete_created, recreate_deleted, restore_fields
+from clockodo_mcp.domain.writes.timers import StartedTimer, restart_stopped, unstart
 
 _MOMENTS = ("time_since", "time_until")
 
@@ -45,47 +39,45 @@ def matches(snap: dict[str, Any], fields: dict[str, Any]) -> bool:
 
 
 @register_check("entry_created")
-async def entry_created(runtime: Runtime, expect: EntryCreated) -> Verdict:
+async def entry_created(deps: WriteDeps, expect: EntryCreated) -> Verdict:
     """A new entry with these fields, starting then."""
-    tc = await runtime_context(runtime)
     since = expect.time_since
-    candidates = await user_entries(tc, expect.users_id, since, since + timedelta(seconds=1))
+    candidates = await user_entries(deps, expect.users_id, since, since + timedelta(seconds=1))
     found = [
         e
         for e in candidates
         if e.time_since == since and e.id not in expect.existing_ids and matches(snapshot(e), expect.fields)
     ]
     if not found:
-        return Verdict.absent(f"no new entry of {tc.master.user_name(expect.users_id)} starts at {since.isoformat()}")
+        return Verdict.absent(f"no new entry of {deps.master.user_name(expect.users_id)} starts at {since.isoformat()}")
     if len(found) > 1:
         return Verdict.undecided(f"{len(found)} new identical entries start then: {[e.id for e in found]}")
     entry = found[0]
     return Verdict.found(
         Applied(
-            after=shown(tc, entry),
+            after=shown(deps, entry),
             ids={"entries": [entry.id]},
-            undo=time_undo.delete_created(entry),
-            summary=f"Created {describe(tc, entry)}.",
+            undo=delete_created(entry),
+            summary=f"Created {describe(deps, entry)}.",
         ),
         f"entry {entry.id} exists with the planned fields",
     )
 
 
 @register_check("entry_fields")
-async def entry_fields(runtime: Runtime, expect: EntryFields) -> Verdict:
+async def entry_fields(deps: WriteDeps, expect: EntryFields) -> Verdict:
     """Entry N has the edited fields (applied), or all its old ones (not applied)."""
-    tc = await runtime_context(runtime)
-    entry = await read_entry(tc, expect.entry_id)
+    entry = await read_entry(deps, expect.entry_id)
     if entry is None:
         return Verdict.undecided(f"entry {expect.entry_id} is gone")
     snap = snapshot(entry)
     if matches(snap, expect.fields):
         return Verdict.found(
             Applied(
-                after=shown(tc, entry),
+                after=shown(deps, entry),
                 ids={"entries": [entry.id]},
-                undo=time_undo.restore_fields(entry, expect.restore),
-                summary=f"Changed {', '.join(expect.fields)} of {describe(tc, entry)}.",
+                undo=restore_fields(entry, expect.restore),
+                summary=f"Changed {', '.join(expect.fields)} of {describe(deps, entry)}.",
             ),
             f"entry {entry.id} has the planned fields",
         )
@@ -95,16 +87,15 @@ async def entry_fields(runtime: Runtime, expect: EntryFields) -> Verdict:
 
 
 @register_check("entry_deleted")
-async def entry_deleted(runtime: Runtime, expect: EntryDeleted) -> Verdict:
+async def entry_deleted(deps: WriteDeps, expect: EntryDeleted) -> Verdict:
     """Entry N is gone (applied; its content is in the journal, so undo recreates it) or as before."""
-    tc = await runtime_context(runtime)
-    entry = await read_entry(tc, expect.entry_id)
+    entry = await read_entry(deps, expect.entry_id)
     if entry is None:
         return Verdict.found(
             Applied(
                 after=None,
                 ids={"entries": [expect.entry_id]},
-                undo=time_undo.recreate_deleted(expect.before),
+                undo=recreate_deleted(expect.before),
                 summary=f"Deleted entry {expect.entry_id}.",
             ),
             f"entry {expect.entry_id} is gone",
@@ -114,29 +105,28 @@ async def entry_deleted(runtime: Runtime, expect: EntryDeleted) -> Verdict:
     return Verdict.undecided(f"entry {entry.id} still exists but changed")
 
 
-def _started_undo(started: Entry, previous: dict[str, Any] | None, stopped: Entry | None) -> dict[str, Any]:
-    return {**time_undo.unstart(started, None, stopped), "previous": previous}
+def _started_undo(started: Entry, previous: dict[str, Any] | None, stopped: Entry | None) -> UnstartTimer:
+    return unstart(started, None, stopped).model_copy(update={"previous": previous})
 
 
 @register_check("timer_started")
-async def timer_started(runtime: Runtime, expect: TimerStarted) -> Verdict:
+async def timer_started(deps: WriteDeps, expect: TimerStarted) -> Verdict:
     """The user's timer is a new one with these fields (applied), or the one that ran before (not applied)."""
-    tc = await runtime_context(runtime)
-    running = await running_of(tc, expect.users_id)
+    running = await running_of(deps, expect.users_id)
     previous = expect.previous
     if (
         running is not None
         and (previous is None or running.id != previous["id"])
         and matches(snapshot(running), expect.fields)
     ):
-        stopped = await read_entry(tc, int(previous["id"])) if previous else None
+        stopped = await read_entry(deps, int(previous["id"])) if previous else None
         return Verdict.found(
             Applied(
-                after={"running": shown(tc, running), "stopped": shown(tc, stopped) if stopped else None},
+                after=StartedTimer(running=shown(deps, running), stopped=shown(deps, stopped) if stopped else None),
                 ids={"entries": [running.id] + ([stopped.id] if stopped else [])},
                 undo=_started_undo(running, previous, stopped),
-                summary=f"Started the timer: {describe(tc, running)}"
-                + (f"; stopped {describe(tc, stopped)}." if stopped else "."),
+                summary=f"Started the timer: {describe(deps, running)}"
+                + (f"; stopped {describe(deps, stopped)}." if stopped else "."),
             ),
             f"the running timer {running.id} has the planned fields",
         )
@@ -148,10 +138,9 @@ async def timer_started(runtime: Runtime, expect: TimerStarted) -> Verdict:
 
 
 @register_check("timer_stopped")
-async def timer_stopped(runtime: Runtime, expect: TimerStopped) -> Verdict:
+async def timer_stopped(deps: WriteDeps, expect: TimerStopped) -> Verdict:
     """The entry is stopped (applied) or still running as before (not applied)."""
-    tc = await runtime_context(runtime)
-    entry = await read_entry(tc, expect.entry_id)
+    entry = await read_entry(deps, expect.entry_id)
     if entry is None:
         return Verdict.undecided(f"entry {expect.entry_id} is gone")
     snap = snapshot(entry)
@@ -161,10 +150,10 @@ async def timer_stopped(runtime: Runtime, expect: TimerStopped) -> Verdict:
             return Verdict.undecided(f"entry {entry.id} was stopped, but not at {expect.time_until.isoformat()}")
         return Verdict.found(
             Applied(
-                after=shown(tc, entry),
+                after=shown(deps, entry),
                 ids={"entries": [entry.id]},
-                undo=time_undo.restart_stopped(entry),
-                summary=f"Stopped the timer: {describe(tc, entry)}.",
+                undo=restart_stopped(entry),
+                summary=f"Stopped the timer: {describe(deps, entry)}.",
             ),
             f"entry {entry.id} is stopped",
         )

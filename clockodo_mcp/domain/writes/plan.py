@@ -1,0 +1,69 @@
+"""A write, resolved but not performed: the typed `Plan` every plan function returns, and what its apply gives back.
+
+A plan function (`domain/writes/*.py`) takes a validated argument model and its dependencies (`WriteDeps`), reads
+the exact target, refuses what must not happen (`WriteRefused`, `WriteRejected`), and returns a `Plan`: a typed
+preview, the target (whose fingerprint binds a confirmation), the journalled expectation (what the change leaves in
+Clockodo, so a lost answer can be re-read), and `apply`, which performs the write, reads back and returns an
+`Applied`: the typed result and the typed, versioned undo spec. Confirmation, journalling and reconciling are the
+gate's (`server/gate.py`); a plan knows nothing of MCP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from clockodo_mcp.domain.undo import UndoSpec
+from clockodo_mcp.domain.writes.expect import Expectation
+
+P = TypeVar("P")  # the preview model
+R = TypeVar("R")  # the result ("after") model
+
+NOTHING = "Nothing was changed."
+
+
+class WriteArgs(BaseModel):
+    """A write's validated arguments (without the confirm_token): what the token binds and the journal records."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WriteRejected(Exception):
+    """The arguments cannot make a write (unknown entry, bad times, nothing to change …); nothing was changed."""
+
+
+class WriteRefused(WriteRejected):
+    """A deliberate refusal (a duplicate, an overlap, a changed target, an undone change …); nothing was changed."""
+
+
+@dataclass(slots=True)
+class Applied(Generic[R]):
+    """What a write did: the state after, the ids it touched, the way back and a one-line summary."""
+
+    after: R
+    ids: dict[str, list[int]]
+    undo: UndoSpec | None
+    summary: str
+    # Extra fields for the audited change record, e.g. {"undoes": change_id} on an undo.
+    record: dict[str, Any] = field(default_factory=dict)
+    invalidates_master_data: bool = False  # found by a re-read: the cached master data is stale
+
+
+@dataclass(slots=True)
+class Plan(Generic[P, R]):
+    """A write, resolved but not performed."""
+
+    summary: str
+    preview: P
+    target: Any  # the current state of everything the write depends on: fingerprinted, and re-read before applying
+    before: Any
+    apply: Callable[[], Awaitable[Applied[R]]]
+    warnings: list[str] = field(default_factory=list)
+    invalidates_master_data: bool = False
+    undoes: str | None = None  # an undo's plan: the change it reverts (the journal allows one live undo per change)
+    # What the change leaves in Clockodo, journalled before it is sent: tells applied from not applied after a lost
+    # answer (in this call, or on a later start). None: a lost answer stays `unknown`.
+    expect: Expectation | None = None

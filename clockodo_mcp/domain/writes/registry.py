@@ -1,0 +1,7 @@
+"""Imports every write module, so that their checks (`checks.register_check`) and undo plans (`undo_plan`) exist."""
+
+from __future__ import annotations
+
+from clockodo_mcp.domain.writes import admin, billing, entry_checks, entry_undo
+
+__all__ = ["admin", "billing", "entry_checks", "entry_undo"]
