@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,13 @@ from clockodo_mcp.server.reconcile import reconcile_on_start
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.schemas import ClockodoServer
+
+
+@functools.cache
+def served_tool(spec: ToolSpec) -> Tool:
+    """The SDK tool for `spec`: strict and audited. Built once per process (its schemas cost ~25 ms a tool); it holds
+    no runtime (a call finds its runtime through its context), so every server of the process can share it."""
+    return strict_tool(spec, audited(spec))
 
 
 def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MCPServer[Runtime]:
@@ -33,7 +41,7 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         else selected_tools(read_only=runtime.config.read_only, toolsets=runtime.config.toolsets)
     )
     # Strict tools (unknown arguments refused, rejections audited) are handed to the server ready-made.
-    tools: list[Tool] = [strict_tool(spec, audited(spec)) for spec in chosen]
+    tools: list[Tool] = [served_tool(spec) for spec in chosen]
     return ClockodoServer(
         "clockodo",
         title="Clockodo",
