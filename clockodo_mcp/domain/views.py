@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema
 
@@ -78,6 +78,12 @@ class EntryOut(BaseModel):
 # An entry inside a write's preview or result: the same JSON as `EntryOut` (get_entry's), published as a plain
 # object, because its full schema in every write tool's output schema would cost ~350 tokens of tools/list per tool.
 EntryShown = Annotated[EntryOut, WithJsonSchema({"type": "object"})]
+
+# Nested parts of a preview or result (a budget, an invoice summary, a quota …) are typed here but published as
+# plain objects, for the same reason: `Annotated[Budget, AS_OBJECT]`, `Annotated[Budget | None, AS_OBJECT_OR_NULL]`.
+AS_OBJECT = WithJsonSchema({"type": "object"})
+AS_OBJECT_OR_NULL = WithJsonSchema({"type": ["object", "null"]})
+PlainObject = Annotated[dict[str, Any], AS_OBJECT]  # a part with no model of its own (the invoice summary)
 
 
 def entry_out(entry: Entry, deps: WriteDeps, now: datetime) -> EntryOut:

@@ -32,12 +32,12 @@ from clockodo_mcp.domain.people import (
 from clockodo_mcp.domain.periods import local_midnight_utc, local_today
 from clockodo_mcp.domain.undo import AbsenceStatus as AbsenceUndo
 from clockodo_mcp.domain.undo import ProjectBudget as BudgetUndo
-from clockodo_mcp.domain.views import Money
+from clockodo_mcp.domain.views import AS_OBJECT, AS_OBJECT_OR_NULL, Money, View
 from clockodo_mcp.domain.writes.checks import Verdict, register_check
 from clockodo_mcp.domain.writes.deps import WriteDeps
 from clockodo_mcp.domain.writes.expect import AbsenceDecided, BudgetSet
 from clockodo_mcp.domain.writes.plan import Applied, Plan, WriteArgs, WriteRefused, WriteRejected
-from clockodo_mcp.domain.writes.undoing import Loose, Undoing, undo_plan
+from clockodo_mcp.domain.writes.undoing import Undoing, UndoPreview, undo_plan
 
 THRESHOLDS = (*range(10, 151, 10), 200, 250, 300)
 STATUS_RULES = (
@@ -47,6 +47,66 @@ STATUS_RULES = (
 
 
 # -- set_project_budget --------------------------------------------------------------------------------------------
+
+
+class BudgetShown(View):
+    monetary: bool
+    hard: bool
+    from_subprojects: bool
+    interval: int | None
+    amount: float | None
+    notification_thresholds: list[int]
+
+
+class BudgetUse(View):
+    unit: Literal["hours", "money"]
+    amount: float
+    used: float
+    remaining: float
+    pct_used: float
+    currency: str | None
+    thresholds_breached: list[int]
+
+
+class ProjectUsage(View):
+    hours: float
+    value: Money
+
+
+Budget = Annotated[BudgetShown, AS_OBJECT]
+MaybeBudget = Annotated[BudgetShown | None, AS_OBJECT_OR_NULL]
+
+
+class SetProjectBudgetPreview(View):
+    project: str
+    project_id: int
+    budget_before: MaybeBudget
+    budget_after: Budget
+    usage: Annotated[ProjectUsage, AS_OBJECT]
+    against_old_budget: Annotated[BudgetUse | None, AS_OBJECT_OR_NULL]
+    against_new_budget: Annotated[BudgetUse | None, AS_OBJECT_OR_NULL]
+
+
+class BudgetResult(View):
+    project_id: int
+    budget: MaybeBudget
+    verified: bool
+
+
+class BudgetBefore(View):
+    project_id: int
+    budget: MaybeBudget
+
+
+class UndoBudgetPreview(UndoPreview):
+    project: str
+    project_id: int
+    budget_before: MaybeBudget
+    budget_after: MaybeBudget
+
+
+def _shown(budget: dict[str, Any] | None) -> BudgetShown | None:
+    return BudgetShown.model_validate(budget) if budget is not None else None
 
 
 def budget_dict(budget: ProjectBudget | None) -> dict[str, Any] | None:
@@ -70,7 +130,7 @@ def _budget_text(budget: dict[str, Any] | None, currency: str) -> str:
     return f"{budget['amount']:,.2f} {unit} ({'hard' if budget['hard'] else 'soft'})"
 
 
-def _use(usage: Usage, budget: dict[str, Any] | None, currency: str) -> dict[str, Any] | None:
+def _use(usage: Usage, budget: dict[str, Any] | None, currency: str) -> BudgetUse | None:
     """Usage measured against a budget: used, % used, remaining (in the budget's unit)."""
     if budget is None or not budget.get("amount"):
         return None
@@ -78,15 +138,15 @@ def _use(usage: Usage, budget: dict[str, Any] | None, currency: str) -> dict[str
     used = usage.of(unit)
     amount = float(budget["amount"])
     pct = used / amount * 100.0
-    return {
-        "unit": "money" if unit == "money" else "hours",
-        "amount": round(amount, 2),
-        "used": round(used, 2),
-        "remaining": round(amount - used, 2),
-        "pct_used": round(pct, 1),
-        "currency": currency if unit == "money" else None,
-        "thresholds_breached": [t for t in budget["notification_thresholds"] if pct >= t],
-    }
+    return BudgetUse(
+        unit="money" if unit == "money" else "hours",
+        amount=round(amount, 2),
+        used=round(used, 2),
+        remaining=round(amount - used, 2),
+        pct_used=round(pct, 1),
+        currency=currency if unit == "money" else None,
+        thresholds_breached=[t for t in budget["notification_thresholds"] if pct >= t],
+    )
 
 
 async def _project_usage(deps: WriteDeps, project: Project) -> Usage:
@@ -120,7 +180,9 @@ class SetProjectBudgetArgs(WriteArgs):
     ] = None
 
 
-async def set_project_budget(args: SetProjectBudgetArgs, deps: WriteDeps) -> Plan[dict[str, Any], dict[str, Any]]:
+async def set_project_budget(
+    args: SetProjectBudgetArgs, deps: WriteDeps
+) -> Plan[SetProjectBudgetPreview, BudgetResult]:
     """Plan setting a project's budget: amount in hours or money, hard or soft, notification thresholds."""
     project, amount, unit, hard = args.project, args.amount, args.unit, args.hard
     notification_thresholds = args.notification_thresholds
@@ -166,44 +228,41 @@ async def set_project_budget(args: SetProjectBudgetArgs, deps: WriteDeps) -> Pla
     before_use = _use(usage, old, deps.currency)
     after_use = _use(usage, new, deps.currency)
     warnings = []
-    if after_use is not None and after_use["pct_used"] >= 100:
+    if after_use is not None and after_use.pct_used >= 100:
         warnings.append(
-            f"{name} has already used {after_use['pct_used']:g}% of the new budget."
+            f"{name} has already used {after_use.pct_used:g}% of the new budget."
             + (" With a hard budget, further work will not be billable beyond it." if new["hard"] else "")
         )
     if old is not None and old["monetary"] != new["monetary"]:
         warnings.append(f"The budget unit changes from {'money' if old['monetary'] else 'hours'} to {unit}.")
-    preview = {
-        "project": name,
-        "project_id": project_id,
-        "budget_before": old,
-        "budget_after": new,
-        "usage": {
-            "hours": round(usage.seconds / 3600.0, 2),
-            "value": Money.of(usage.revenue, deps.currency).model_dump(),
-        },
-        "against_old_budget": before_use,
-        "against_new_budget": after_use,
-    }
+    preview = SetProjectBudgetPreview(
+        project=name,
+        project_id=project_id,
+        budget_before=_shown(old),
+        budget_after=BudgetShown.model_validate(new),
+        usage=ProjectUsage(hours=round(usage.seconds / 3600.0, 2), value=Money.of(usage.revenue, deps.currency)),
+        against_old_budget=before_use,
+        against_new_budget=after_use,
+    )
 
-    async def apply() -> Applied[dict[str, Any]]:
+    async def apply() -> Applied[BudgetResult]:
         await client.projects.update(project_id, budget=new)
         stored = budget_dict((await client.projects.get(project_id)).budget)
         return Applied(
-            after={"project_id": project_id, "budget": stored, "verified": stored == new},
+            after=BudgetResult(project_id=project_id, budget=_shown(stored), verified=stored == new),
             ids={"projects": [project_id]},
             undo=BudgetUndo(project_id=project_id, before=old, after=stored),
             summary=f"The budget of {name} is now {_budget_text(stored, deps.currency)} "
             f"(was {_budget_text(old, deps.currency)}).",
         )
 
-    pct = f", {after_use['pct_used']:g}% used" if after_use else ""
+    pct = f", {after_use.pct_used:g}% used" if after_use else ""
     return Plan(
         summary=f"The budget of {name} would change from {_budget_text(old, deps.currency)} to "
         f"{_budget_text(new, deps.currency)}{pct}.",
         preview=preview,
         target={"project_id": project_id, "budget": old, "completed": current.completed},
-        before={"project_id": project_id, "budget": old},
+        before=BudgetBefore(project_id=project_id, budget=_shown(old)),
         apply=apply,
         warnings=warnings,
         invalidates_master_data=True,
@@ -212,7 +271,9 @@ async def set_project_budget(args: SetProjectBudgetArgs, deps: WriteDeps) -> Pla
 
 
 @undo_plan("project_budget")
-async def undo_project_budget(deps: WriteDeps, change: Undoing, spec: BudgetUndo) -> Plan[Loose, dict[str, Any]]:
+async def undo_project_budget(
+    deps: WriteDeps, change: Undoing, spec: BudgetUndo
+) -> Plan[UndoBudgetPreview, BudgetResult]:
     """Restore a project's previous budget object (or no budget); refuse if the budget changed since."""
     project_id = spec.project_id
     old, expected = spec.before, spec.after
@@ -226,11 +287,11 @@ async def undo_project_budget(deps: WriteDeps, change: Undoing, spec: BudgetUndo
             "to set the budget you want."
         )
 
-    async def apply() -> Applied[dict[str, Any]]:
+    async def apply() -> Applied[BudgetResult]:
         await client.projects.update(project_id, budget=old)
         stored = budget_dict((await client.projects.get(project_id)).budget)
         return Applied(
-            after={"project_id": project_id, "budget": stored, "verified": stored == old},
+            after=BudgetResult(project_id=project_id, budget=_shown(stored), verified=stored == old),
             ids={"projects": [project_id]},
             undo=BudgetUndo(project_id=project_id, before=now, after=stored),
             summary=f"The budget of {current.name} is back to {_budget_text(stored, deps.currency)}.",
@@ -239,15 +300,15 @@ async def undo_project_budget(deps: WriteDeps, change: Undoing, spec: BudgetUndo
     return Plan(
         summary=f"The budget of {current.name} would go back from {_budget_text(now, deps.currency)} to "
         f"{_budget_text(old, deps.currency)}.",
-        preview=Loose(
+        preview=UndoBudgetPreview(
             action="restore the budget",
             project=current.name,
             project_id=project_id,
-            budget_before=now,
-            budget_after=old,
+            budget_before=_shown(now),
+            budget_after=_shown(old),
         ),
         target={"project_id": project_id, "budget": now},
-        before={"project_id": project_id, "budget": now},
+        before=BudgetBefore(project_id=project_id, budget=_shown(now)),
         apply=apply,
         invalidates_master_data=True,
         expect=BudgetSet(project_id=project_id, before=now, after=old),
@@ -262,7 +323,7 @@ async def budget_set(deps: WriteDeps, expect: BudgetSet) -> Verdict:
     if stored == expect.after:
         return Verdict.found(
             Applied(
-                after={"project_id": project.id, "budget": stored, "verified": True},
+                after=BudgetResult(project_id=project.id, budget=_shown(stored), verified=True),
                 ids={"projects": [project.id]},
                 undo=BudgetUndo(project_id=project.id, before=expect.before, after=stored),
                 invalidates_master_data=True,
@@ -279,23 +340,78 @@ async def budget_set(deps: WriteDeps, expect: BudgetSet) -> Verdict:
 # -- decide_absence ------------------------------------------------------------------------------------------------
 
 
-def absence_dict(absence: Absence, deps: WriteDeps) -> dict[str, Any]:
+class AbsenceShown(View):
+    id: int
+    user: str
+    users_id: int
+    type: str | None
+    status: str
+    date_since: str
+    date_until: str
+    days: float | None
+    hours: float | None
+    half_day: bool | None
+    note: str | None
+    public_note: str | None
+    date_enquired: str | None
+
+
+class AbsenceResult(AbsenceShown):
+    verified: bool
+
+
+class HolidayQuota(View):
+    year: int
+    quota_days: float | None
+    taken_days: float
+    remaining_before: float | None
+    remaining_after: float | None
+    request_days: float
+
+
+class TeammateAbsence(View):
+    user: str
+    type: str | None
+    date_since: str
+    date_until: str
+
+
+class DecideAbsencePreview(View):
+    absence: Annotated[AbsenceShown, AS_OBJECT]
+    decision: Literal["approve", "decline"]
+    status: str
+    note_after: str | None
+    holiday_quota: Annotated[HolidayQuota | None, AS_OBJECT_OR_NULL]
+    overlapping_teammates: list[Annotated[TeammateAbsence, AS_OBJECT]]
+
+
+class UndoAbsencePreview(UndoPreview):
+    absence: Annotated[AbsenceShown, AS_OBJECT]
+    status: str
+
+
+def absence_shown(absence: Absence, deps: WriteDeps) -> AbsenceShown:
     """An absence for the agent, names resolved."""
-    return {
-        "id": absence.id,
-        "user": deps.master.user_name(absence.users_id),
-        "users_id": absence.users_id,
-        "type": type_name(int(absence.type) if absence.type is not None else None),
-        "status": status_name(int(absence.status)),
-        "date_since": absence.date_since.isoformat(),
-        "date_until": absence_last_day(absence).isoformat(),
-        "days": absence.count_days,
-        "hours": absence.count_hours,
-        "half_day": absence.half_day,
-        "note": absence.note,
-        "public_note": absence.public_note,
-        "date_enquired": absence.date_enquired.isoformat() if absence.date_enquired else None,
-    }
+    return AbsenceShown(
+        id=absence.id,
+        user=deps.master.user_name(absence.users_id),
+        users_id=absence.users_id,
+        type=type_name(int(absence.type) if absence.type is not None else None),
+        status=status_name(int(absence.status)),
+        date_since=absence.date_since.isoformat(),
+        date_until=absence_last_day(absence).isoformat(),
+        days=absence.count_days,
+        hours=absence.count_hours,
+        half_day=absence.half_day,
+        note=absence.note,
+        public_note=absence.public_note,
+        date_enquired=absence.date_enquired.isoformat() if absence.date_enquired else None,
+    )
+
+
+def absence_result(absence: Absence, deps: WriteDeps, status: int) -> AbsenceResult:
+    """The absence after a decision, and whether it has the status the decision gave it."""
+    return AbsenceResult(**absence_shown(absence, deps).model_dump(), verified=int(absence.status) == status)
 
 
 def _state(absence: Absence) -> dict[str, Any]:
@@ -350,21 +466,21 @@ async def _find_absence(
     )
 
 
-def _quota(absence: Absence, quotas: Sequence[Any], approved: Sequence[Absence], approve: bool) -> dict[str, Any]:
+def _quota(absence: Absence, quotas: Sequence[Any], approved: Sequence[Absence], approve: bool) -> HolidayQuota:
     year = absence.date_since.year
     quota = quota_for(quotas, absence.users_id, year)
     taken = holidays_taken(approved, absence.users_id, year)
     remaining = None if quota is None else quota - taken
     days = float(absence.count_days or 0.0)
     after = None if remaining is None else (remaining - days if approve else remaining)
-    return {
-        "year": year,
-        "quota_days": quota,
-        "taken_days": taken,
-        "remaining_before": remaining,
-        "remaining_after": after,
-        "request_days": days,
-    }
+    return HolidayQuota(
+        year=year,
+        quota_days=quota,
+        taken_days=taken,
+        remaining_before=remaining,
+        remaining_after=after,
+        request_days=days,
+    )
 
 
 class DecideAbsenceArgs(WriteArgs):
@@ -379,7 +495,7 @@ class DecideAbsenceArgs(WriteArgs):
     note: Annotated[SearchText | None, Field(description="Optional remark, appended to the absence's note.")] = None
 
 
-async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[dict[str, Any], dict[str, Any]]:
+async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[DecideAbsencePreview, AbsenceResult]:
     """Plan approving or declining a pending absence request (by absence_id, or user + a date it covers)."""
     decision, absence_id, user, date, note = args.decision, args.absence_id, args.user, args.date, args.note
     new_status = AbsenceStatus.APPROVED if decision == "approve" else AbsenceStatus.DECLINED
@@ -413,10 +529,10 @@ async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[dict[
             rows = []
             warnings.append("The holiday quota is not visible to this Clockodo user.")
         quota = _quota(absence, rows, approved, decision == "approve")
-        if quota["remaining_after"] is not None and quota["remaining_after"] < 0:
+        if quota.remaining_after is not None and quota.remaining_after < 0:
             warnings.append(
                 f"Approving exceeds {deps.master.user_name(absence.users_id)}'s remaining holiday quota by "
-                f"{-quota['remaining_after']:g} day(s)."
+                f"{-quota.remaining_after:g} day(s)."
             )
     if clashes:
         warnings.append(f"{len(clashes)} teammate absence(s) overlap this request.")
@@ -425,31 +541,31 @@ async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[dict[
         new_note = f"{absence.note} — {note}" if absence.note else note
         if len(new_note) > 512:
             raise WriteRejected("The note would exceed Clockodo's 512 characters. Nothing was changed. Shorten it.")
-    described = absence_dict(absence, deps)
-    preview = {
-        "absence": described,
-        "decision": decision,
-        "status": f"pending → {status_name(int(new_status))}",
-        "note_after": new_note if note else None,
-        "holiday_quota": quota,
-        "overlapping_teammates": [
-            {
-                "user": deps.master.user_name(a.users_id),
-                "type": type_name(int(a.type) if a.type is not None else None),
-                "date_since": a.date_since.isoformat(),
-                "date_until": absence_last_day(a).isoformat(),
-            }
+    described = absence_shown(absence, deps)
+    preview = DecideAbsencePreview(
+        absence=described,
+        decision=decision,
+        status=f"pending → {status_name(int(new_status))}",
+        note_after=new_note if note else None,
+        holiday_quota=quota,
+        overlapping_teammates=[
+            TeammateAbsence(
+                user=deps.master.user_name(a.users_id),
+                type=type_name(int(a.type) if a.type is not None else None),
+                date_since=a.date_since.isoformat(),
+                date_until=absence_last_day(a).isoformat(),
+            )
             for a in clashes
         ],
-    }
+    )
     who = deps.master.user_name(absence.users_id)
-    what = f"{described['type'] or 'absence'} of {who}, {first} – {last}"
+    what = f"{described.type or 'absence'} of {who}, {first} – {last}"
 
-    async def apply() -> Applied[dict[str, Any]]:
+    async def apply() -> Applied[AbsenceResult]:
         await client.absences.update(absence.id, status=new_status, note=new_note if note else None)
         stored = await client.absences.get(absence.id)
         return Applied(
-            after=absence_dict(stored, deps) | {"verified": int(stored.status) == new_status},
+            after=absence_result(stored, deps, int(new_status)),
             ids={"absences": [absence.id]},
             undo=AbsenceUndo(
                 absence_id=absence.id,
@@ -479,7 +595,9 @@ async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[dict[
 
 
 @undo_plan("absence_status")
-async def undo_absence_status(deps: WriteDeps, change: Undoing, spec: AbsenceUndo) -> Plan[Loose, dict[str, Any]]:
+async def undo_absence_status(
+    deps: WriteDeps, change: Undoing, spec: AbsenceUndo
+) -> Plan[UndoAbsencePreview, AbsenceResult]:
     """Undo an approval by cancelling it (status 3); Clockodo has no way back to pending or out of a decline."""
     absence_id = spec.absence_id
     status_after = spec.status_after
@@ -499,13 +617,13 @@ async def undo_absence_status(deps: WriteDeps, change: Undoing, spec: AbsenceUnd
     note_changed = spec.note_before != spec.note_after
     who = deps.master.user_name(current.users_id)
 
-    async def apply() -> Applied[dict[str, Any]]:
+    async def apply() -> Applied[AbsenceResult]:
         # "" clears a note the decision added to an absence that had none.
         restore_note = (spec.note_before or "") if note_changed else None
         await client.absences.update(absence_id, status=AbsenceStatus.APPROVAL_CANCELLED, note=restore_note)
         stored = await client.absences.get(absence_id)
         return Applied(
-            after=absence_dict(stored, deps),
+            after=absence_result(stored, deps, int(AbsenceStatus.APPROVAL_CANCELLED)),
             ids={"absences": [absence_id]},
             undo=AbsenceUndo(
                 absence_id=absence_id,
@@ -520,11 +638,11 @@ async def undo_absence_status(deps: WriteDeps, change: Undoing, spec: AbsenceUnd
     return Plan(
         summary=f"The approval of absence {absence_id} ({who}, {current.date_since} – {absence_last_day(current)}) "
         "would be cancelled (status approval_cancelled).",
-        preview=Loose(
-            action="cancel the approval", absence=absence_dict(current, deps), status="approved → approval_cancelled"
+        preview=UndoAbsencePreview(
+            action="cancel the approval", absence=absence_shown(current, deps), status="approved → approval_cancelled"
         ),
         target=_state(current),
-        before=absence_dict(current, deps),
+        before=absence_shown(current, deps),
         apply=apply,
         expect=AbsenceDecided(
             absence_id=absence_id,
@@ -552,7 +670,7 @@ async def absence_decided(deps: WriteDeps, expect: AbsenceDecided) -> Verdict:
     if status == expect.status_after and (expect.note_after is None or _same_note(absence.note, expect.note_after)):
         return Verdict.found(
             Applied(
-                after=absence_dict(absence, deps) | {"verified": True},
+                after=absence_result(absence, deps, status),
                 ids={"absences": [absence.id]},
                 undo=AbsenceUndo(
                     absence_id=absence.id,

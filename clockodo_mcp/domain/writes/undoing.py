@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import anyio
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
 from clockodo_mcp.domain.argtypes import plain_text
 from clockodo_mcp.domain.undo import UndoSpec, UndoSpecError, parse_undo
@@ -51,10 +51,32 @@ class UndoPreview(View):
     action: str
 
 
-class Loose(UndoPreview):
-    """An undo preview whose fields are not typed yet (billing, rates, budgets, absences)."""
+def _kinds(base: type[UndoPreview]) -> list[type[UndoPreview]]:
+    return [kind for sub in base.__subclasses__() for kind in (sub, *_kinds(sub))]
 
-    model_config = ConfigDict(extra="allow")
+
+def _plain(schema: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema with a model ($ref) in it published as a plain object."""
+    if "$ref" in schema:
+        return {"type": "object"}
+    branches = schema.get("anyOf")
+    if isinstance(branches, list) and any("$ref" in b for b in branches):
+        types = sorted({"object" if "$ref" in b else str(b.get("type")) for b in branches})
+        return {"type": types}
+    if schema.get("type") == "object" and "additionalProperties" in schema:
+        return {"type": "object"}
+    return {key: value for key, value in schema.items() if key not in ("title", "description")}
+
+
+def undo_preview_schema() -> dict[str, Any]:
+    """One schema for every kind's undo preview: the union of their fields, each with its type (nested parts as plain
+    objects). Cheaper in tools/list than an anyOf of the kinds; a field has the same type in every kind that has it."""
+    properties: dict[str, Any] = {}
+    for kind in _kinds(UndoPreview):
+        for name, schema in kind.model_json_schema()["properties"].items():
+            if properties.setdefault(name, _plain(schema)) != _plain(schema):
+                raise TypeError(f"Undo previews disagree on the type of {name!r} ({kind.__name__}): rename one")
+    return {"type": "object", "properties": properties, "required": ["action"]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,19 +5,31 @@ Each is a `WriteSpec`: the argument model and the plan live in `domain/writes/ad
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
+from clockodo_mcp.domain.views import AS_OBJECT
 from clockodo_mcp.domain.writes import admin
-from clockodo_mcp.domain.writes.admin import DecideAbsenceArgs, SetProjectBudgetArgs
+from clockodo_mcp.domain.writes.admin import (
+    AbsenceResult,
+    AbsenceShown,
+    BudgetBefore,
+    BudgetResult,
+    DecideAbsenceArgs,
+    DecideAbsencePreview,
+    SetProjectBudgetArgs,
+    SetProjectBudgetPreview,
+)
 from clockodo_mcp.server.gate import WriteOut
 from clockodo_mcp.server.writes import WriteSpec, write_tool
 
 
-class SetProjectBudgetOut(WriteOut[dict[str, Any], dict[str, Any], dict[str, Any]]):
+class SetProjectBudgetOut(WriteOut[SetProjectBudgetPreview, BudgetResult, BudgetBefore]):
     """set_project_budget: the budget before → after and the usage against both (preview), the stored budget."""
 
 
-class DecideAbsenceOut(WriteOut[dict[str, Any], dict[str, Any], dict[str, Any]]):
+class DecideAbsenceOut(
+    WriteOut[DecideAbsencePreview, Annotated[AbsenceResult, AS_OBJECT], Annotated[AbsenceShown, AS_OBJECT]]
+):
     """decide_absence: the request, days, quota and overlapping teammates (preview), the absence after."""
 
 

@@ -1,23 +1,23 @@
 """Billing writes behind the confirmation gate: set_billing_state (mark billed …) and set_hourly_rate.
 
-Each is a `WriteSpec`: the argument model and the plan live in `domain/writes/billing.py`, the output model here.
+Each is a `WriteSpec`: the argument model and the plan live in `domain/writes/billing.py` and `rates.py`, the output
+model here.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from clockodo_mcp.domain.writes import billing
-from clockodo_mcp.domain.writes.billing import SetBillingStateArgs, SetHourlyRateArgs
+from clockodo_mcp.domain.writes import billing, rates
+from clockodo_mcp.domain.writes.billing import BillingBefore, BillingResult, SetBillingStateArgs, SetBillingStatePreview
+from clockodo_mcp.domain.writes.rates import RateBefore, RateResult, SetHourlyRateArgs, SetHourlyRatePreview
 from clockodo_mcp.server.gate import WriteOut
 from clockodo_mcp.server.writes import WriteSpec, write_tool
 
 
-class SetBillingStateOut(WriteOut[dict[str, Any], dict[str, Any], dict[str, Any]]):
+class SetBillingStateOut(WriteOut[SetBillingStatePreview, BillingResult, BillingBefore]):
     """set_billing_state: the entries and the invoice summary (preview), their state after."""
 
 
-class SetHourlyRateOut(WriteOut[dict[str, Any], dict[str, Any], dict[str, Any]]):
+class SetHourlyRateOut(WriteOut[SetHourlyRatePreview, RateResult, RateBefore]):
     """set_hourly_rate: the rule before → after and the re-rated entries (preview), the stored rule after."""
 
 
@@ -47,7 +47,7 @@ set_hourly_rate = write_tool(
         destructive=True,
         idempotent=True,
         args=SetHourlyRateArgs,
-        plan=billing.set_hourly_rate,
+        plan=rates.set_hourly_rate,
         output=SetHourlyRateOut,
         doc="""Create or change an hourly-rate rule (customer OR project, with service and/or user).
 

@@ -12,10 +12,10 @@ from typing import Annotated, Any, ClassVar
 import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import AfterValidator, Field, SerializeAsAny
+from pydantic import AfterValidator, Field, SerializeAsAny, WithJsonSchema
 
-from clockodo_mcp.domain.writes import undoing
-from clockodo_mcp.domain.writes.undoing import UndoArgs, UndoPreview, change_summary, when
+from clockodo_mcp.domain.writes import registry, undoing
+from clockodo_mcp.domain.writes.undoing import UndoArgs, UndoPreview, change_summary, undo_preview_schema, when
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.gate import WriteOut
 from clockodo_mcp.server.models import Compact, ListOutput
@@ -24,8 +24,11 @@ from clockodo_mcp.server.tools.common import OffsetArg, limit_field, paging_of, 
 from clockodo_mcp.server.writes import WriteSpec, write_tool
 from clockodo_mcp.store import Change, ChangeStatus, StoreError
 
+assert registry  # every kind's undo preview is defined, so the published schema names all their fields
+UndoPreviewShown = Annotated[SerializeAsAny[UndoPreview], WithJsonSchema(undo_preview_schema())]
 
-class UndoOut(WriteOut[SerializeAsAny[UndoPreview], Any, Any]):
+
+class UndoOut(WriteOut[UndoPreviewShown, Any, Any]):
     """undo: which change it reverts and how (preview); the state before and after the reversal."""
 
 
