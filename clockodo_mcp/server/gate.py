@@ -40,7 +40,7 @@ from clockodo_mcp.clockodo import (
 )
 from clockodo_mcp.domain.writes.checks import Verdict
 from clockodo_mcp.domain.writes.expect import dump_expectation
-from clockodo_mcp.domain.writes.plan import Applied, Plan, WriteArgs, WriteRejected
+from clockodo_mcp.domain.writes.plan import Applied, Plan, StepRecorder, WriteArgs, WriteRejected
 from clockodo_mcp.server.confirm import Confirmation
 from clockodo_mcp.server.errors import NotApplied, OutcomeUnknown, Refused
 from clockodo_mcp.server.expect import check
@@ -250,6 +250,22 @@ async def _finish(
     return None
 
 
+def _step_recorder(runtime: Runtime, change_id: str) -> StepRecorder:
+    """Journal the steps of `change_id`. Best effort: the change itself is journalled, its expectation settles a
+    partial apply, and a step that could not be recorded must not stop the steps after it."""
+
+    async def record(index: int, name: str, status: str, detail: Any) -> None:
+        try:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(
+                    lambda: runtime.store.record_step(change_id, index, name, status, to_plain_json(detail))
+                )
+        except StoreError as error:
+            logger.error("The journal could not record step %d of change %s: %s", index, change_id, error)
+
+    return record
+
+
 def change_record(
     change_id: str, tool: str, bound: Mapping[str, Any], confirmed_by: str, before: Any, applied: Applied[Any]
 ) -> dict[str, Any]:
@@ -316,6 +332,7 @@ async def _apply(
     except StoreError as error:
         raise _journal_refusal(error) from None
     warnings = list(current.warnings)
+    current.steps.bind(_step_recorder(runtime, change_id))
     try:
         applied = await current.apply()
     except BaseException as error:

@@ -36,7 +36,7 @@ from clockodo_mcp.domain.views import AS_OBJECT, Money, PlainObject, View, fmt_m
 from clockodo_mcp.domain.writes.checks import Verdict, register_check
 from clockodo_mcp.domain.writes.deps import WriteDeps
 from clockodo_mcp.domain.writes.expect import BillingMoved
-from clockodo_mcp.domain.writes.plan import Applied, Plan, WriteArgs, WriteRefused, WriteRejected
+from clockodo_mcp.domain.writes.plan import Applied, Plan, Steps, WriteArgs, WriteRefused, WriteRejected
 from clockodo_mcp.domain.writes.undoing import Undoing, UndoPreview, undo_plan
 
 PAGE_SIZE = 1000
@@ -283,26 +283,35 @@ async def _change_billing(
     ids: Mapping[str, int | None],
     from_code: int,
     to_code: int,
+    steps: Steps,
     *,
     bulk_by_mass_edit: bool = True,
 ) -> int:
-    """Move the selection from one billing state to another; returns how many entries changed."""
+    """Move the selection from one billing state to another, journalling each step; returns how many changed."""
     changed = 0
     one_by_one = list(selection.tail)
     if selection.bulk and bulk_by_mass_edit:
-        changed += await mass_edit(
-            client,
-            selection.since,
-            selection.cut,
-            EntryGroupChanges(billable=Billable(to_code)),
-            filter_for(ids, from_code),
-            len(selection.bulk),
-        )
+        async with steps.step(
+            "mass edit", entries=len(selection.bulk), since=iso_z(selection.since), until=iso_z(selection.cut)
+        ) as step:
+            edited = await mass_edit(
+                client,
+                selection.since,
+                selection.cut,
+                EntryGroupChanges(billable=Billable(to_code)),
+                filter_for(ids, from_code),
+                len(selection.bulk),
+            )
+            step.done(edited=edited)
+        changed += edited
     else:
         one_by_one = list(selection.bulk) + one_by_one
-    for entry in one_by_one:
-        await client.entries.update(entry.id, EntryUpdate(billable=Billable(to_code)))
-        changed += 1
+    if one_by_one:
+        async with steps.step("per-entry updates", entries=len(one_by_one), done=0) as step:
+            for entry in one_by_one:
+                await client.entries.update(entry.id, EntryUpdate(billable=Billable(to_code)))
+                changed += 1
+                await step.progress(done=step.detail["done"] + 1, last_id=entry.id)
     return changed
 
 
@@ -451,8 +460,10 @@ async def set_billing_state(args: SetBillingStateArgs, deps: WriteDeps) -> Plan[
             "the project is completed"
         )
 
+    steps = Steps()
+
     async def apply() -> Applied[BillingResult]:
-        await _change_billing(client, selection, ids, from_code, to_code)
+        await _change_billing(client, selection, ids, from_code, to_code, steps)
         after = await _billing_read_back(deps, selection, ids, to_code)
         return Applied(
             after=after,
@@ -470,6 +481,7 @@ async def set_billing_state(args: SetBillingStateArgs, deps: WriteDeps) -> Plan[
         apply=apply,
         warnings=warnings,
         expect=_billing_expect(selection, ids, from_code, to_code),
+        steps=steps,
     )
 
 
@@ -509,8 +521,10 @@ async def undo_billing_state(
     invoice = invoice_out(summary, deps)
     from_label, to_label = BILLING_LABELS[from_code], BILLING_LABELS[to_code]
 
+    steps = Steps()
+
     async def apply() -> Applied[BillingResult]:
-        await _change_billing(client, selection, ids, to_code, from_code, bulk_by_mass_edit=by_mass_edit)
+        await _change_billing(client, selection, ids, to_code, from_code, steps, bulk_by_mass_edit=by_mass_edit)
         after = await _billing_read_back(deps, selection, ids, from_code)
         return Applied(
             after=after,
@@ -531,6 +545,7 @@ async def undo_billing_state(
         before=BillingBefore(billing=to_label, entries=len(wanted)),
         apply=apply,
         expect=_billing_expect(selection, ids, to_code, from_code),
+        steps=steps,
     )
 
 
@@ -585,7 +600,8 @@ async def billing_moved(deps: WriteDeps, expect: BillingMoved) -> Verdict:
             after=after,
             ids={"entries": sorted(moved)},
             undo=_billing_undo(selection, ids, expect.from_code, expect.to_code),
-            summary=f"{len(moved)} entries are now {to_label}.",
+            summary=f"{len(moved)} entries are now {to_label}."
+            + (f" Partially applied: {len(waiting)} of the {len(wanted)} are still {from_label}." if waiting else ""),
         ),
         f"{len(moved)} of {len(wanted)} entries are {to_label}",
         warnings,

@@ -10,7 +10,8 @@ gate's (`server/gate.py`); a plan knows nothing of MCP.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -52,6 +53,62 @@ class Applied(Generic[R]):
     invalidates_master_data: bool = False  # found by a re-read: the cached master data is stale
 
 
+StepRecorder = Callable[[int, str, str, Any], Awaitable[None]]
+
+
+class Steps:
+    """The progress of a multi-step apply: each step is journalled as `applying` before it is sent, then `applied`
+    with what it did, or `unknown` with the error (`changes show` lists them).
+
+    A plan creates one, hands it to `Plan.steps` and records from its apply; the gate binds it to the journalled
+    change before applying. Unbound (a plan applied without the gate, in a test) it records nothing.
+    """
+
+    def __init__(self) -> None:
+        self._record: StepRecorder | None = None
+        self._next = 0
+
+    def bind(self, record: StepRecorder) -> None:
+        """Record into the journal, for the change about to be applied."""
+        self._record = record
+
+    async def _note(self, index: int, name: str, status: str, detail: Any) -> None:
+        if self._record is not None:
+            await self._record(index, name, status, detail)
+
+    @asynccontextmanager
+    async def step(self, name: str, **detail: Any) -> AsyncIterator[Step]:
+        """One step: `applying` now; on exit `applied` with its detail, or `unknown` with the error."""
+        self._next += 1
+        step = Step(self, self._next, name, dict(detail))
+        await self._note(step.index, name, "applying", step.detail)
+        try:
+            yield step
+        except BaseException as error:
+            await self._note(step.index, name, "unknown", {**step.detail, "error": f"{type(error).__name__}: {error}"})
+            raise
+        await self._note(step.index, name, "applied", step.detail)
+
+
+@dataclass(slots=True)
+class Step:
+    """One step of a multi-step apply, while it runs."""
+
+    steps: Steps
+    index: int
+    name: str
+    detail: dict[str, Any]
+
+    async def progress(self, **detail: Any) -> None:
+        """Record how far the step got (e.g. entries done so far)."""
+        self.detail.update(detail)
+        await self.steps._note(self.index, self.name, "applying", self.detail)
+
+    def done(self, **detail: Any) -> None:
+        """What the step did, recorded with `applied` when it ends."""
+        self.detail.update(detail)
+
+
 @dataclass(slots=True)
 class Plan(Generic[P, R]):
     """A write, resolved but not performed."""
@@ -67,3 +124,4 @@ class Plan(Generic[P, R]):
     # What the change leaves in Clockodo, journalled before it is sent: tells applied from not applied after a lost
     # answer (in this call, or on a later start). None: a lost answer stays `unknown`.
     expect: Expectation | None = None
+    steps: Steps = field(default_factory=Steps)  # a multi-step apply records its progress here

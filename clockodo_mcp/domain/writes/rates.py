@@ -18,7 +18,7 @@ from clockodo_mcp.domain.writes.billing import filter_for, iso_z, mass_edit, par
 from clockodo_mcp.domain.writes.checks import Verdict, register_check
 from clockodo_mcp.domain.writes.deps import WriteDeps
 from clockodo_mcp.domain.writes.expect import RateSet
-from clockodo_mcp.domain.writes.plan import Applied, Plan, WriteArgs, WriteRefused, WriteRejected
+from clockodo_mcp.domain.writes.plan import Applied, Plan, Steps, WriteArgs, WriteRefused, WriteRejected
 from clockodo_mcp.domain.writes.undoing import Undoing, UndoPreview, undo_plan
 
 RATE_CRITERIA = ("customer_ids", "project_ids", "service_ids", "user_ids")
@@ -137,41 +137,61 @@ def _same_rate(a: float | None, b: float | None) -> bool:
 
 
 async def _set_rule(
-    client: ClockodoClient, rules: Sequence[Rate], criteria: Mapping[str, Sequence[int]], rate: float | None
+    client: ClockodoClient,
+    rules: Sequence[Rate],
+    criteria: Mapping[str, Sequence[int]],
+    rate: float | None,
+    steps: Steps,
 ) -> None:
-    """Make the rule with these criteria have `rate` (None: no such rule)."""
+    """Make the rule with these criteria have `rate` (None: no such rule), as one journalled step."""
     existing = find_rule(rules, criteria)
-    if rate is None:
-        if existing is not None and existing.id is not None:
-            await client.rates.delete(existing.id)
-    elif existing is not None and existing.id is not None:
-        await client.rates.update(existing.id, hourly_rate=rate)
-    else:
-        await client.rates.create(
-            rate,
-            customer_ids=list(criteria.get("customer_ids") or []),
-            project_ids=list(criteria.get("project_ids") or []),
-            service_ids=list(criteria.get("service_ids") or []),
-            user_ids=list(criteria.get("user_ids") or []),
-        )
+    rule_id = existing.id if existing is not None else None
+    action = "delete" if rate is None else "update" if rule_id is not None else "create"
+    if action == "delete" and rule_id is None:
+        return
+    async with steps.step("rate rule", action=action, rule_id=rule_id, hourly_rate=rate):
+        if rate is None:
+            assert rule_id is not None
+            await client.rates.delete(rule_id)
+        elif rule_id is not None:
+            await client.rates.update(rule_id, hourly_rate=rate)
+        else:
+            await client.rates.create(
+                rate,
+                customer_ids=list(criteria.get("customer_ids") or []),
+                project_ids=list(criteria.get("project_ids") or []),
+                service_ids=list(criteria.get("service_ids") or []),
+                user_ids=list(criteria.get("user_ids") or []),
+            )
+
+
+async def _rerate(
+    client: ClockodoClient, window: tuple[datetime, datetime], ids: Mapping[str, int | None], rate: float, expected: int
+) -> int:
+    return await mass_edit(
+        client, window[0], window[1], EntryGroupChanges(hourly_rate=rate), filter_for(ids, 1), expected
+    )
 
 
 async def _set_entry_rates(
     client: ClockodoClient,
     current: Sequence[Entry],
     rates: Mapping[int, float],
-    since: datetime,
-    until: datetime,
+    window: tuple[datetime, datetime],
     ids: Mapping[str, int | None],
+    steps: Steps,
 ) -> None:
     """Give each entry its rate: one mass edit when they all get the same rate and the window selects exactly them."""
     distinct = set(rates.values())
     if len(distinct) == 1 and {e.id for e in current} == set(rates):
         (rate,) = distinct
-        await mass_edit(client, since, until, EntryGroupChanges(hourly_rate=rate), filter_for(ids, 1), len(current))
+        async with steps.step("re-rate entries", entries=len(current), hourly_rate=rate) as step:
+            step.done(edited=await _rerate(client, window, ids, rate, len(current)))
         return
-    for entry_id, rate in sorted(rates.items()):
-        await client.entries.update(entry_id, EntryUpdate(hourly_rate=rate))
+    async with steps.step("per-entry rates", entries=len(rates), done=0) as step:
+        for entry_id, rate in sorted(rates.items()):
+            await client.entries.update(entry_id, EntryUpdate(hourly_rate=rate))
+            await step.progress(done=step.detail["done"] + 1, last_id=entry_id)
 
 
 def _value_change(entries: Sequence[Entry], rates_after: Mapping[int, float], now: datetime) -> float:
@@ -344,18 +364,14 @@ async def set_hourly_rate(args: SetHourlyRateArgs, deps: WriteDeps) -> Plan[SetH
     }
     old_text = f"{rate_before:,.2f}" if rate_before is not None else "no rule"
 
+    steps = Steps()
+
     async def apply() -> Applied[RateResult]:
         if not _same_rate(rate_before, hourly_rate):
-            await _set_rule(client, rules, criteria, hourly_rate)
+            await _set_rule(client, rules, criteria, hourly_rate, steps)
         if window is not None and timed:
-            await mass_edit(
-                client,
-                window[0],
-                window[1],
-                EntryGroupChanges(hourly_rate=hourly_rate),
-                filter_for(ids, 1),
-                len(selected),
-            )
+            async with steps.step("re-rate entries", entries=len(timed), hourly_rate=hourly_rate) as step:
+                step.done(edited=await _rerate(client, window, ids, hourly_rate, len(selected)))
         after = await _rates_read_back(deps, criteria, window, ids, entries_after)
         return Applied(
             after=after,
@@ -374,6 +390,7 @@ async def set_hourly_rate(args: SetHourlyRateArgs, deps: WriteDeps) -> Plan[SetH
         apply=apply,
         warnings=warnings,
         expect=_rate_expect(criteria, rate_before, hourly_rate, window, ids, entries_before, entries_after),
+        steps=steps,
     )
 
 
@@ -412,10 +429,12 @@ async def undo_hourly_rate(deps: WriteDeps, change: Undoing, spec: RateUndo) -> 
     mine = [e for e in current if e.id in entries_after]
     now = deps.now()
 
+    steps = Steps()
+
     async def apply() -> Applied[RateResult]:
-        await _set_rule(client, rules, criteria, rate_before)
+        await _set_rule(client, rules, criteria, rate_before, steps)
         if window is not None and entries_before:
-            await _set_entry_rates(client, current, entries_before, window[0], window[1], ids)
+            await _set_entry_rates(client, current, entries_before, window, ids, steps)
         after = await _rates_read_back(deps, criteria, window, ids, entries_before)
         return Applied(
             after=after,
@@ -441,6 +460,7 @@ async def undo_hourly_rate(deps: WriteDeps, change: Undoing, spec: RateUndo) -> 
         before={"rule": current_rate},
         apply=apply,
         expect=_rate_expect(criteria, rate_after, rate_before, window, ids, entries_after, entries_before),
+        steps=steps,
     )
 
 
@@ -497,7 +517,9 @@ async def rate_set(deps: WriteDeps, expect: RateSet) -> Verdict:
     if not (rule_new or not rule_changes) or not (entries_new or entries_old):
         return Verdict.undecided(f"the rule for {who} or the entries' rates are neither as planned nor as before")
     warnings: list[str] = []
+    partial = ""
     if not entries_new:  # the rule changed, the re-rating did not happen
+        partial = f" Partially applied: the {len(after)} entries were not re-rated."
         warnings.append(
             f"The rule for {who} changed, but the {len(after)} entries were not re-rated. Run set_hourly_rate with "
             "rerate_period again for a new preview to re-rate them."
@@ -511,7 +533,8 @@ async def rate_set(deps: WriteDeps, expect: RateSet) -> Verdict:
             undo=_rate_undo(criteria, expect.rate_before, expect.rate_after, window, ids, before, after),
             summary=f"The rate rule for {who} is "
             + ("removed" if expect.rate_after is None else f"{expect.rate_after:,.2f} {deps.currency}/h")
-            + (f"; {len(after)} entries re-rated." if after else "."),
+            + (f"; {len(after)} entries re-rated." if after else ".")
+            + partial,
         ),
         f"the rule for {who} has the planned rate",
         warnings,
