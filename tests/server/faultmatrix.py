@@ -48,8 +48,13 @@ class Tool:
     name: str
     args: dict[str, Any]
     aim: Aim = first_write
-    setup: str | None = None  # a write applied without faults first: "start_timer" or "log_time"
+    setup: str | None = None  # a write applied without faults first: start_timer, log_time, stop_timer, restart
     creates: bool = False  # a retry could duplicate it
+    label: str = ""  # the case's name, when one tool has several cases (undo of different writes)
+
+    @property
+    def case(self) -> str:
+        return self.label or self.name
 
 
 def marker(name: str, fault: str) -> str:
@@ -78,6 +83,8 @@ def tools(fault: str) -> list[Tool]:
         Tool("set_project_budget", {"project": "Phoenix", "amount": 120, "unit": "hours"}),
         Tool("decide_absence", {"absence_id": 1, "decision": "approve"}),
         Tool("undo", {}, setup="log_time"),
+        Tool("undo", {}, setup="stop_timer", label="undo of stop_timer"),
+        Tool("undo", {}, setup="restart", label="undo of a start that stopped a timer"),
     ]
 
 
@@ -200,7 +207,7 @@ async def run_case(
     confirm: Callable[[Client, dict[str, Any]], Awaitable[tuple[dict[str, Any] | None, str]]] | None = None,
 ) -> Case:
     """One tool × one fault; `confirm` replaces the faulted call (the kill -9 cases run it in another process)."""
-    case = Case(tool.name, fault)
+    case = Case(tool.case, fault)
     app = create_app(seed(seed=7, today=TODAY), now=frozen_now)
     switch.app = app
     await anyio.Path(directory).mkdir(parents=True, exist_ok=True)
@@ -213,6 +220,17 @@ async def run_case(
         elif tool.setup == "log_time":
             log = {"project": "Phoenix", "service": "Development", "date": "2026-11-23", "start": "08:00"}
             done, error = await _both(client, "log_time", {**log, "duration": "1h", "text": marker("undo", fault)})
+            assert done is not None, error
+            args = {"change_id": done["change_id"]}
+        elif tool.setup in ("stop_timer", "restart"):
+            done, error = await _both(client, "start_timer", {"project": "Phoenix", "service": "Design"})
+            assert done is not None, error
+            second = (
+                _both(client, "stop_timer", {})
+                if tool.setup == "stop_timer"
+                else _both(client, "start_timer", {"project": "Phoenix", "service": "Development"})
+            )
+            done, error = await second
             assert done is not None, error
             args = {"change_id": done["change_id"]}
         shown, error = await _call(client, tool.name, args)

@@ -32,11 +32,13 @@ async def test_no_lost_answer_is_reported_as_unchanged_duplicated_on_retry_or_le
         async with FaultProxy(port) as proxy:
             for fault in FAULTS:
                 for tool in tools(fault):
-                    totals.cases.append(await run_case(tool, fault, proxy, switch, tmp_path / f"{tool.name}-{fault}"))
+                    totals.cases.append(
+                        await run_case(tool, fault, proxy, switch, tmp_path / f"{tool.case.replace(' ', '-')}-{fault}")
+                    )
     print("\nfault matrix\n" + totals.table())
     counts = totals.counts()
     assert totals.problems() == []
-    assert counts["cases"] == 70
+    assert counts["cases"] == 84  # 12 cases (10 tools; undo of log_time, stop_timer, a start) × 7 faults
     assert counts["applied_reported_unchanged"] == 0
     assert counts["not_applied_reported_applied"] == 0
     assert counts["duplicates_on_retry"] == 0

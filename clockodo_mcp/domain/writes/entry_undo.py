@@ -16,6 +16,7 @@ from typing import Any
 from clockodo_mcp.clockodo import Entry, EntryUpdate
 from clockodo_mcp.domain.undo import DeleteEntry, RecreateEntry, RestartTimer, RestoreEntry, StopTimer, UnstartTimer
 from clockodo_mcp.domain.views import EntryOut, EntryShown, View
+from clockodo_mcp.domain.writes.checks import Verdict, register_check
 from clockodo_mcp.domain.writes.deps import WriteDeps
 from clockodo_mcp.domain.writes.entries import (
     describe,
@@ -27,8 +28,16 @@ from clockodo_mcp.domain.writes.entries import (
     snapshot,
     start_like,
 )
-from clockodo_mcp.domain.writes.expect import EntryCreated, EntryDeleted, EntryFields, TimerStopped
-from clockodo_mcp.domain.writes.plan import NOTHING, Applied, Plan, WriteRefused, WriteRejected
+from clockodo_mcp.domain.writes.entry_checks import matches
+from clockodo_mcp.domain.writes.expect import (
+    EntryCreated,
+    EntryDeleted,
+    EntryFields,
+    TimerRestarted,
+    TimerStopped,
+    TimerUnstarted,
+)
+from clockodo_mcp.domain.writes.plan import NOTHING, Applied, Plan, Steps, WriteRefused, WriteRejected
 from clockodo_mcp.domain.writes.time_entries import Change, recreate_deleted, restore_fields
 from clockodo_mcp.domain.writes.timers import StartedTimer, restart_stopped, unstart
 from clockodo_mcp.domain.writes.undoing import Undoing, UndoPreview, undo_plan
@@ -267,12 +276,18 @@ async def undo_start(deps: WriteDeps, change: Undoing, spec: UnstartTimer) -> Pl
     if previous:
         same_or_refuse(_snap(stopped), spec.expect_stopped, f"the stopped entry {previous['id']}")
 
+    steps = Steps()
+
     async def apply() -> Applied[UnstartResult]:
-        await deps.client.entries.delete(running.id)
+        async with steps.step("delete the started timer", entry_id=running.id):
+            await deps.client.entries.delete(running.id)
         restarted: Entry | None = None
         if previous is not None and stopped is not None:
-            await deps.client.entries.delete(stopped.id)
-            started = await start_like(deps, previous, _moment(previous["time_since"]))
+            async with steps.step("delete the stopped entry", entry_id=stopped.id):
+                await deps.client.entries.delete(stopped.id)
+            async with steps.step("restart the stopped timer", time_since=previous["time_since"]) as step:
+                started = await start_like(deps, previous, _moment(previous["time_since"]))
+                step.done(entry_id=started.id)
             restarted = await deps.client.entries.get(started.id)
         redo = RestartTimer(entry=expect_running, delete=None, expect_running=_snap(restarted), stop_at=None)
         return Applied(
@@ -294,8 +309,10 @@ async def undo_start(deps: WriteDeps, change: Undoing, spec: UnstartTimer) -> Pl
         target={"running": snapshot(running), "stopped": _snap(stopped)},
         before={"running": shown(deps, running), "stopped": shown(deps, stopped) if stopped else None},
         apply=apply,
-        # One DELETE without a timer to restart; with one, delete + delete + start have no single check yet.
-        expect=EntryDeleted(entry_id=running.id, before=snapshot(running)) if previous is None else None,
+        expect=EntryDeleted(entry_id=running.id, before=snapshot(running))
+        if previous is None or stopped is None
+        else TimerUnstarted(users_id=users_id, started=snapshot(running), stopped=snapshot(stopped), previous=previous),
+        steps=steps,
     )
 
 
@@ -317,10 +334,15 @@ async def undo_stop(deps: WriteDeps, change: Undoing, spec: RestartTimer) -> Pla
         )
     stop_at = spec.stop_at
 
+    steps = Steps()
+
     async def apply() -> Applied[StartedTimer]:
         if old is not None:
-            await deps.client.entries.delete(old.id)
-        started = await start_like(deps, snap, _moment(snap["time_since"]))
+            async with steps.step("delete the stopped entry", entry_id=old.id):
+                await deps.client.entries.delete(old.id)
+        async with steps.step("restart the timer", time_since=snap["time_since"]) as step:
+            started = await start_like(deps, snap, _moment(snap["time_since"]))
+            step.done(entry_id=started.id)
         entry = await deps.client.entries.get(started.id)
         stopped = await deps.client.entries.get(running.id) if running else None
         redo = (
@@ -349,6 +371,8 @@ async def undo_stop(deps: WriteDeps, change: Undoing, spec: RestartTimer) -> Pla
         target={"old": _snap(old), "running": _snap(running)},
         before={"entry": shown(deps, old) if old else None, "running": shown(deps, running) if running else None},
         apply=apply,
+        expect=TimerRestarted(users_id=users_id, entry=snap, delete=delete, running=_snap(running), stop_at=stop_at),
+        steps=steps,
     )
 
 
@@ -379,4 +403,115 @@ async def undo_restart(deps: WriteDeps, change: Undoing, spec: StopTimer) -> Pla
         before=shown(deps, running),
         apply=apply,
         expect=TimerStopped(entry_id=running.id, before=snapshot(running), time_until=until),
+    )
+
+
+# -- checks of the multi-step undos ---------------------------------------------------------------------------------
+
+
+def _restarted(running: Entry | None, snap: dict[str, Any], not_ids: set[Any]) -> bool:
+    """Whether `running` is a new timer with the snapshot's fields, from its original start."""
+    if running is None or running.id in not_ids or running.time_since != _moment(snap["time_since"]):
+        return False
+    fields = {k: snap.get(k) for k in _IDENTITY if k not in ("time_until", "billable")}
+    return matches(snapshot(running), fields) and int(running.billable) == min(int(snap["billable"]), 1)
+
+
+def _same(entry: Entry | None, snap: dict[str, Any] | None) -> bool:
+    return (entry is None and snap is None) or (
+        entry is not None and snap is not None and matches(snapshot(entry), snap)
+    )
+
+
+@register_check("timer_restarted")
+async def timer_restarted(deps: WriteDeps, expect: TimerRestarted) -> Verdict:
+    """The timer runs again (applied); the stopped entry and the timer are as before (not applied); or the stopped
+    entry is deleted but the timer did not start again (applied in part: undo recreates the entry)."""
+    delete, before = expect.delete, expect.running
+    old = await read_entry(deps, int(delete["id"])) if delete else None
+    running = await running_of(deps, expect.users_id)
+    not_ids = {before.get("id") if before else None, delete.get("id") if delete else None}
+    if old is None and _restarted(running, expect.entry, not_ids):
+        assert running is not None
+        stopped = await read_entry(deps, int(before["id"])) if before else None
+        redo = (
+            StopTimer(entry_id=running.id, expect_running=snapshot(running), time_until=expect.stop_at)
+            if expect.stop_at is not None
+            else UnstartTimer(
+                entry_id=running.id,
+                expect_running=snapshot(running),
+                previous=before,
+                expect_stopped=_snap(stopped),
+            )
+        )
+        return Verdict.found(
+            Applied(
+                after=StartedTimer(running=shown(deps, running), stopped=shown(deps, stopped) if stopped else None),
+                ids={
+                    "entries": [running.id]
+                    + ([int(delete["id"])] if delete else [])
+                    + ([stopped.id] if stopped else [])
+                },
+                undo=redo,
+                summary=f"The timer runs again: {describe(deps, running)}"
+                + (f"; stopped {describe(deps, stopped)}." if stopped else "."),
+            ),
+            f"timer {running.id} runs again from {expect.entry['time_since']}",
+        )
+    if (delete is None or _same(old, delete)) and _same(running, before):
+        return Verdict.absent("the stopped entry and the running timer are as before")
+    if delete is not None and old is None and _same(running, before):
+        return Verdict.found(
+            Applied(
+                after=None,
+                ids={"entries": [int(delete["id"])]},
+                undo=recreate_deleted(delete),
+                summary=f"Partially applied: entry {delete['id']} was deleted, but the timer did not start again.",
+            ),
+            f"entry {delete['id']} is gone and no timer restarted",
+            [
+                f"Only the first step happened: entry {delete['id']} was deleted, but the timer did not start again. "
+                "Undo this change to recreate the entry (its content is journalled)."
+            ],
+        )
+    return Verdict.undecided("the user's timer is neither restarted as planned nor as before")
+
+
+@register_check("timer_unstarted")
+async def timer_unstarted(deps: WriteDeps, expect: TimerUnstarted) -> Verdict:
+    """The started timer is gone and the stopped one runs again (applied); both as before (not applied); or only the
+    started timer is gone (applied in part: undo recreates it)."""
+    started_id, stopped_id = int(expect.started["id"]), int(expect.stopped["id"])
+    started = await read_entry(deps, started_id)
+    stopped = await read_entry(deps, stopped_id)
+    running = await running_of(deps, expect.users_id)
+    if started is None and stopped is None and _restarted(running, expect.previous, {started_id, stopped_id}):
+        assert running is not None
+        return Verdict.found(
+            Applied(
+                after=UnstartResult(running=shown(deps, running), deleted=started_id),
+                ids={"entries": [started_id, stopped_id, running.id]},
+                undo=RestartTimer(entry=expect.started, delete=None, expect_running=snapshot(running), stop_at=None),
+                summary=f"Removed timer {started_id} and restarted {describe(deps, running)}.",
+            ),
+            f"timer {started_id} is gone and {running.id} runs from {expect.previous['time_since']}",
+        )
+    if _same(started, expect.started) and _same(stopped, expect.stopped) and _same(running, expect.started):
+        return Verdict.absent(f"timer {started_id} runs on and entry {stopped_id} is as before")
+    if started is None and _same(stopped, expect.stopped) and running is None:
+        return Verdict.found(
+            Applied(
+                after=UnstartResult(running=None, deleted=started_id),
+                ids={"entries": [started_id]},
+                undo=recreate_deleted(expect.started),
+                summary=f"Partially applied: timer {started_id} was deleted, but entry {stopped_id} was not restarted.",
+            ),
+            f"timer {started_id} is gone and entry {stopped_id} is as before",
+            [
+                f"Only the first step happened: timer {started_id} was deleted, but the timer it had stopped (entry "
+                f"{stopped_id}) did not start again. Undo this change to recreate timer {started_id}."
+            ],
+        )
+    return Verdict.undecided(
+        f"timer {started_id}, entry {stopped_id} and the user's timer are neither as planned nor as before"
     )

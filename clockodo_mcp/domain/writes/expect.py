@@ -91,6 +91,37 @@ class TimerStopped(_Expectation):
         return frozenset({f"entry:{self.entry_id}", f"timer:{self.before.get('users_id')}"})
 
 
+class TimerRestarted(_Expectation):
+    """A timer with `entry`'s fields runs again from its start (undo of stop_timer, redo of a start), in place of the
+    stopped entry `delete`; `running`, the user's timer before, is stopped by it."""
+
+    kind: Literal["timer_restarted"] = "timer_restarted"
+    users_id: int
+    entry: dict[str, Any]
+    delete: dict[str, Any] | None
+    running: dict[str, Any] | None
+    stop_at: str | None
+
+    def targets(self) -> frozenset[str]:
+        deleted = {f"entry:{self.delete.get('id')}"} if self.delete else set()
+        return frozenset({f"entries-of:{self.users_id}", f"timer:{self.users_id}", *deleted})
+
+
+class TimerUnstarted(_Expectation):
+    """The started timer `started` is gone, and the entry it had stopped (`stopped`) is replaced by a timer with the
+    fields of `previous` running from its start again (undo of a start_timer that stopped another timer)."""
+
+    kind: Literal["timer_unstarted"] = "timer_unstarted"
+    users_id: int
+    started: dict[str, Any]
+    stopped: dict[str, Any]
+    previous: dict[str, Any]
+
+    def targets(self) -> frozenset[str]:
+        ids = (self.started.get("id"), self.stopped.get("id"))
+        return frozenset({f"entries-of:{self.users_id}", f"timer:{self.users_id}", *(f"entry:{i}" for i in ids)})
+
+
 class BillingMoved(_Expectation):
     """These entries moved from billing state `from_code` to `to_code` (set_billing_state and its undo)."""
 
@@ -170,6 +201,8 @@ Inner = Annotated[
     | EntryDeleted
     | TimerStarted
     | TimerStopped
+    | TimerRestarted
+    | TimerUnstarted
     | BillingMoved
     | RateSet
     | BudgetSet
