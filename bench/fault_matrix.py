@@ -33,7 +33,7 @@ async def matrix(rounds: int, directory: Path) -> Totals:
             for n in range(rounds):
                 for fault in FAULTS:
                     for tool in tools(fault):
-                        case_dir = directory / f"{n}-{tool.name}-{fault}"
+                        case_dir = directory / f"{n}-{tool.case.replace(' ', '-')}-{fault}"
                         totals.cases.append(await run_case(tool, fault, proxy, switch, case_dir))
     return totals
 
