@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import anyio
 from mcp import Client
@@ -16,7 +17,18 @@ from clockodo_mcp.server.app import build_server
 from clockodo_mcp.store import SQLiteStore, sqlite_url
 from tests.conftest import held_open
 from tests.server.conftest import TODAY, call, frozen_now
-from tests.server.faultmatrix import Case, Switch, Tool, Totals, fake_state, run_case, runtime_for, tools, write_tools
+from tests.server.faultmatrix import (
+    Case,
+    Switch,
+    Tool,
+    Totals,
+    fake_state,
+    marker,
+    run_case,
+    runtime_for,
+    tools,
+    write_tools,
+)
 from tests.server.faultproxy import FAULTS, FaultProxy
 from tests.server.live import serving
 from tests.store.test_races import ROOT, Worker
@@ -45,9 +57,6 @@ async def test_no_lost_answer_is_reported_as_unchanged_duplicated_on_retry_or_le
     assert counts["applied_not_undoable"] == 0
 
 
-KILLED = ("log_time", "delete_entry", "set_billing_state", "set_project_budget")
-
-
 async def test_a_server_killed_between_the_send_and_the_journal_update_is_reconciled_on_the_next_start(
     tmp_path: Path,
 ) -> None:
@@ -56,19 +65,50 @@ async def test_a_server_killed_between_the_send_and_the_journal_update_is_reconc
     with serving(switch) as url:
         port = int(url.rsplit(":", 1)[1])
         async with FaultProxy(port) as proxy:
-            for tool in [t for t in tools("kill") if t.name in KILLED]:
-                totals.cases.append(await _killed(tool, proxy, switch, tmp_path / tool.name))
+            killed = tools("kill")  # every write tool and the undo cases, each in a server process of its own
+            for tool in killed:
+                totals.cases.append(await _killed(tool, proxy, switch, tmp_path / tool.case.replace(" ", "-")))
     print("\nkill -9 between the send and the journal update\n" + totals.table())
     counts = totals.counts()
     assert totals.problems() == []
-    assert counts["cases"] == len(KILLED)
-    assert counts["applied_reported_applied"] == len(KILLED)  # reported by the journal after the restart
-    assert counts["applied_and_undone"] == len(KILLED)
+    assert counts["cases"] == len(killed) == 12
+    assert counts["applied_reported_applied"] == len(killed)  # reported by the journal after the restart
+    assert counts["applied_and_undone"] == len(killed)
+
+
+def _applied_in(worker: Worker, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Preview and confirm a write in the worker, unfaulted; its applied result."""
+    shown = worker.call(tool, args)["result"]
+    done = worker.call(tool, {**args, "confirm_token": shown["confirm_token"]})["result"]
+    assert done["status"] == "applied", done
+    result: dict[str, Any] = done
+    return result
+
+
+def _set_up(worker: Worker, tool: Tool) -> dict[str, Any]:
+    """The case's setup, applied in the worker before the faulted call; the call's arguments."""
+    timer = {"project": "Phoenix", "service": "Design"}
+    if tool.setup == "start_timer":
+        _applied_in(worker, "start_timer", timer)
+    elif tool.setup == "log_time":
+        log = {"project": "Phoenix", "service": "Development", "date": "2026-11-23", "start": "08:00"}
+        done = _applied_in(worker, "log_time", {**log, "duration": "1h", "text": marker("undo", "kill")})
+        return {"change_id": done["change_id"]}
+    elif tool.setup in ("stop_timer", "restart"):
+        _applied_in(worker, "start_timer", timer)
+        second = (
+            ("stop_timer", {})
+            if tool.setup == "stop_timer"
+            else ("start_timer", {"project": "Phoenix", "service": "Development"})
+        )
+        done = _applied_in(worker, *second)
+        return {"change_id": done["change_id"]}
+    return dict(tool.args)
 
 
 async def _killed(tool: Tool, proxy: FaultProxy, switch: Switch, directory: Path) -> Case:
     """Confirm in a server process that is killed -9 once Clockodo applied the write; then start a new one."""
-    case = Case(tool.name, "kill")
+    case = Case(tool.case, "kill")
     app = create_app(seed(seed=7, today=TODAY), now=frozen_now)
     switch.app = app
     await anyio.Path(directory).mkdir(parents=True)
@@ -82,11 +122,12 @@ async def _killed(tool: Tool, proxy: FaultProxy, switch: Switch, directory: Path
     worker = await anyio.to_thread.run_sync(lambda: Worker(proxy.url, env, directory / "worker.log"))
     try:
         assert (await anyio.to_thread.run_sync(worker.receive)) == {"ready": True}
-        shown = await anyio.to_thread.run_sync(lambda: worker.call(tool.name, tool.args))
+        args = await anyio.to_thread.run_sync(lambda: _set_up(worker, tool))
+        shown = await anyio.to_thread.run_sync(lambda: worker.call(tool.name, args))
         token = shown["result"]["confirm_token"]
         before = fake_state(app)
         proxy.arm("kill", tool.aim, kill_pid=worker.proc.pid)
-        worker.send(tool.name, {**tool.args, "confirm_token": token})
+        worker.send(tool.name, {**args, "confirm_token": token})
         assert await anyio.to_thread.run_sync(lambda: worker.proc.wait(timeout=60)) == -signal.SIGKILL
         proxy.disarm()
     finally:
