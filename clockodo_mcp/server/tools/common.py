@@ -17,6 +17,7 @@ from clockodo_mcp.domain.hours import Scope
 from clockodo_mcp.domain.masterdata import MasterData
 from clockodo_mcp.domain.periods import FIRST_DAY, LAST_DAY, DateRange, Period, parse_period
 from clockodo_mcp.domain.running import Timers, TimerSource, find_timers
+from clockodo_mcp.domain.tasks import gather
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.models import Paging
 from clockodo_mcp.server.runtime import Account, Runtime
@@ -161,9 +162,17 @@ async def tool_context(ctx: Context[Any, Any]) -> ToolContext:
 
 async def runtime_context(runtime: Runtime) -> ToolContext:
     """Runtime, account and (cached) master data, without a call (reconciling changes on start)."""
-    account = await runtime.account()
-    master = await runtime.master()
-    return ToolContext(runtime=runtime, account=account, master=master)
+    # Independent: on a cold start both load in the same round trip.
+    loaded: dict[str, Any] = {}
+
+    async def account() -> None:
+        loaded["account"] = await runtime.account()
+
+    async def master() -> None:
+        loaded["master"] = await runtime.master()
+
+    await gather(account, master)
+    return ToolContext(runtime=runtime, account=loaded["account"], master=loaded["master"])
 
 
 T = TypeVar("T")
