@@ -154,3 +154,13 @@ async def test_a_cache_filled_for_one_api_user_is_never_served_to_another(fake_a
     assert second_account is not owner_account
     assert "/v3/users" in transport.paths_since(mark)
     assert "/v4/users/me" in transport.paths_since(mark)
+
+
+async def test_utilization_on_a_warm_cache_takes_its_target_hours_from_the_cache(fake_app, audit_path):
+    runtime, transport = ordered_runtime(fake_app, audit_path)
+    async with held_open(Client(build_server(runtime))) as client:
+        await call(client, "list_users")
+        mark = transport.mark()
+        await call(client, "utilization", period="this_month")
+        await call(client, "utilization", period="this_month", user="Sarah Chen")
+    assert "/targethours" not in transport.paths_since(mark)
