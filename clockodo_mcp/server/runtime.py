@@ -25,6 +25,7 @@ from clockodo_mcp.clockodo import (
     UserRole,
 )
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
+from clockodo_mcp.domain.running import TimerHints
 from clockodo_mcp.domain.tasks import gather
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
@@ -96,6 +97,8 @@ class Runtime:
         self._master_at = 0.0
         self._account: Account | None = None
         self._account_key: tuple[str | None, str] | None = None
+        # Users whose timer ran longer than 26 hours at the last lookup: listed in its first round trip next time.
+        self.timer_hints: TimerHints = set()
         # Unsettled changes are reconciled once per process, before the first call is served (`reconcile.py`).
         self.startup_lock = anyio.Lock()
         self.reconciled = False

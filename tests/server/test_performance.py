@@ -164,3 +164,27 @@ async def test_utilization_on_a_warm_cache_takes_its_target_hours_from_the_cache
         await call(client, "utilization", period="this_month")
         await call(client, "utilization", period="this_month", user="Sarah Chen")
     assert "/targethours" not in transport.paths_since(mark)
+
+
+async def test_a_timer_that_keeps_running_costs_no_second_round_trip_at_the_next_lookup(fake_app, audit_path):
+    runtime, transport = ordered_runtime(fake_app, audit_path)
+    async with held_open(Client(build_server(runtime))) as client:
+        await call(client, "list_users")
+        first_mark = transport.mark()
+        first = await call(client, "get_timer", user="everyone")
+        first_trips = transport.round_trips_since(first_mark)
+        mark = transport.mark()
+        again = await call(client, "get_timer", user="everyone")
+    assert first_trips == 2  # the forgotten timer is older than 26 hours: its user is listed after the checks
+    assert transport.round_trips_since(mark) == 1
+    assert again["timers"] == first["timers"]
+
+
+async def test_a_timer_stopped_since_the_last_lookup_is_no_longer_reported(fake_app, audit_path):
+    runtime, _ = ordered_runtime(fake_app, audit_path)
+    running = next(e for e in fake_app.state.store.entries if e.time_until is None)
+    async with held_open(Client(build_server(runtime))) as client:
+        assert [t["entry_id"] for t in (await call(client, "get_timer", user="everyone"))["timers"]] == [running.id]
+        running.time_until = NOW
+        after = await call(client, "get_timer", user="everyone")
+    assert after["timers"] == []

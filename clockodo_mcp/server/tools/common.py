@@ -96,7 +96,9 @@ class ToolContext:
         key = flt.model_dump_json() if flt is not None else ""
         async with self._timers_lock:
             if key not in self._timers:
-                self._timers[key] = await find_timers(self.runtime.client, self.runtime.now(), scope=flt)
+                self._timers[key] = await find_timers(
+                    self.runtime.client, self.runtime.now(), scope=flt, hints=self.runtime.timer_hints
+                )
             return self._timers[key]
 
     def timer_source(self, scope: Scope | None = None) -> TimerSource:
