@@ -8,8 +8,9 @@ checked, and the result says so (`unverified`): anyone can write a structurally 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +18,8 @@ from clockodo_mcp.audit.files import GENESIS_HASH, Head, HeadError, head_path, p
 from clockodo_mcp.audit.keys import ENV_AUDIT_KEY, AuditKey, AuditKeyError, key_path, load_key
 from clockodo_mcp.audit.log import (
     FORMAT_VERSION,
+    GROUP_FIELD,
+    GROUP_MAX,
     AnchorRecord,
     AnchorStore,
     chain_hash,
@@ -54,6 +57,8 @@ class _Walk:
     records: int = 0
     prev_hash: str = GENESIS_HASH
     last: dict[str, Any] | None = None
+    # (seq, prev_hash, group) of the last GROUP_MAX records: an anchor may lag behind by one trailing group commit.
+    recent: deque[tuple[int, str, object]] = field(default_factory=lambda: deque(maxlen=GROUP_MAX))
     keyed: int = 0
     unkeyed: int = 0
     unchecked: int = 0
@@ -109,9 +114,27 @@ def _line_problem(raw: bytes, expected: int, walk: _Walk, key: AuditKey | None) 
     else:
         walk.unkeyed += 1
     walk.records = expected
+    walk.recent.append((expected, walk.prev_hash, rec.get(GROUP_FIELD)))
     walk.prev_hash = str(rec.get("hash"))
     walk.last = rec
     return None
+
+
+def _behind(count: int) -> str:
+    return "one record behind" if count == 1 else f"{count} records behind"
+
+
+def _behind_by_one_group(anchor_seq: int, anchor_hash: str, walk: _Walk) -> bool:
+    """Whether exactly the records after the anchor form one group commit (the anchors are updated after it)."""
+    group = walk.records - anchor_seq
+    if not 1 < group <= GROUP_MAX:
+        return False
+    trailing = [r for r in walk.recent if r[0] > anchor_seq]
+    return (
+        len(trailing) == group
+        and trailing[0][:2] == (anchor_seq + 1, anchor_hash)
+        and all(g == group and not isinstance(g, bool) for _, _, g in trailing)
+    )
 
 
 def _against(
@@ -137,6 +160,8 @@ def _against(
             )
         return "ok", None
     if anchor_seq == records - 1 and walk.last is not None and walk.last.get("prev_hash") == anchor_hash:
+        return "behind", None
+    if _behind_by_one_group(anchor_seq, anchor_hash, walk):
         return "behind", None
     return "bad", _bad(
         records,
@@ -184,8 +209,8 @@ def check_lines(
             return counted(bad)
         if state == "behind":
             warnings.append(
-                f"the head anchor is one record behind (seq {head.seq}): an append was interrupted after its record "
-                "was stored; the next append repairs it"
+                f"the head anchor is {_behind(walk.records - head.seq)} (seq {head.seq}): an append was interrupted "
+                "after its record was stored; the next append repairs it"
             )
     if anchor_checked:
         if anchor is None:
@@ -200,8 +225,8 @@ def check_lines(
                 return counted(bad)
             if state == "behind" and not warnings:
                 warnings.append(
-                    f"the store's anchor is one record behind (seq {anchor.seq}): an append was interrupted; the "
-                    "next append repairs it"
+                    f"the store's anchor is {_behind(walk.records - anchor.seq)} (seq {anchor.seq}): an append was "
+                    "interrupted; the next append repairs it"
                 )
     if walk.unkeyed:
         warnings.append(

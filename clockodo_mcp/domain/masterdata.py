@@ -1,4 +1,5 @@
-"""A snapshot of Clockodo's master data (customers, projects, services, users, teams) for names and joins."""
+"""A snapshot of Clockodo's master data (customers, projects, services, users, teams, target hours) for names and
+joins."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from clockodo_mcp.clockodo import ClockodoClient, Customer, LumpSumService, Project, Service, Team, User
+from clockodo_mcp.clockodo import (
+    ClockodoClient,
+    ClockodoForbiddenError,
+    Customer,
+    LumpSumService,
+    Project,
+    Service,
+    TargetHoursRow,
+    Team,
+    User,
+)
 from clockodo_mcp.domain.names import Candidate, Kind, resolve
 
 
@@ -20,6 +31,8 @@ class MasterData:
     lump_sum_services: dict[int, LumpSumService] = field(default_factory=dict)
     users: dict[int, User] = field(default_factory=dict)
     teams: dict[int, Team] = field(default_factory=dict)
+    # Every `/targethours` row the API user may see; None when Clockodo refused them (a worker, say).
+    target_hours: list[TargetHoursRow] | None = None
 
     def customer_name(self, customer_id: int | None) -> str:
         """Display name, or a placeholder for an unknown id."""
@@ -119,13 +132,19 @@ class MasterData:
             case _:
                 return [Candidate("team", t.id, t.name, True, None, ()) for t in self.teams.values()]
 
+    def target_rows(self, user_id: int | None = None) -> list[TargetHoursRow] | None:
+        """The cached target-hours rows (of one user), or None when they were not readable with these credentials."""
+        if self.target_hours is None:
+            return None
+        return [r for r in self.target_hours if user_id is None or r.users_id == user_id]
+
     def resolve(self, kind: Kind, query: str | int) -> Candidate:
         """Resolve a name or id of one kind; raises NoMatch / Ambiguous with candidates."""
         return resolve(query, self.candidates(kind), kind)
 
 
 async def load_master_data(client: ClockodoClient) -> MasterData:
-    """Fetch every master-data list concurrently (a handful of requests, whatever the number of rows)."""
+    """Fetch every master-data list concurrently: one round trip, a handful of requests, whatever the row count."""
     data = MasterData()
 
     async def customers() -> None:
@@ -146,7 +165,13 @@ async def load_master_data(client: ClockodoClient) -> MasterData:
     async def teams() -> None:
         data.teams = {t.id: t for t in await client.teams.all()}
 
+    async def target_hours() -> None:
+        try:
+            data.target_hours = await client.target_hours.list()
+        except ClockodoForbiddenError:
+            data.target_hours = None  # the tools that need them ask again and report Clockodo's refusal
+
     async with anyio.create_task_group() as group:
-        for loader in (customers, projects, services, lump_sum_services, users, teams):
+        for loader in (customers, projects, services, lump_sum_services, users, teams, target_hours):
             group.start_soon(loader)
     return data

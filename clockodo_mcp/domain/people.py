@@ -370,7 +370,11 @@ async def load_utilization(
         worked.update(worked_of_leaves(found))
 
     async def load_rows() -> None:
-        rows.extend(await client.target_hours.list(users_id=user_id))
+        cached = master.target_rows(user_id)
+        if cached:  # what Clockodo answers for this filter (none cached: ask, so a refusal is Clockodo's own)
+            rows.extend(cached)
+        else:
+            rows.extend(await client.target_hours.list(users_id=user_id))
 
     async def load_holidays() -> None:
         for year in years:

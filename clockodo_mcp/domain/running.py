@@ -115,12 +115,26 @@ def _passes(entry: Entry, flt: EntryFilter) -> bool:
     return True
 
 
+TimerHints = set[tuple[Grouping, int]]
+"""Which users had a timer older than 26 hours last time (and at which tier): their listing is sent at once."""
+
+MAX_HINTS = 8
+
+
 async def find_timers(
-    client: ClockodoClient, now: datetime, *, scope: EntryFilter | None = None, lookback_days: int = LOOKBACK_DAYS
+    client: ClockodoClient,
+    now: datetime,
+    *,
+    scope: EntryFilter | None = None,
+    lookback_days: int = LOOKBACK_DAYS,
+    hints: TimerHints | None = None,
 ) -> Timers:
     """Every running entry the caller may see, within `scope` (see the module docstring for how, and the cost).
 
     A scope (customer, project, user, team, service) makes every answer smaller; its billing state is ignored.
+    `hints` (kept by the caller between lookups, updated here) saves the second round trip for a timer that keeps
+    running: the users it names are listed together with the first three requests, not after them. They only decide
+    when a request is sent; what is found comes from this lookup's answers alone.
     """
     wide = (scope or EntryFilter()).model_copy(update={"billable": None})
     listed = wide.model_copy(update={"teams_id": None})  # /v2/entries cannot filter by team: `matching` does
@@ -153,11 +167,7 @@ async def find_timers(
 
         return check
 
-    await gather(
-        recent,
-        too_long(max(seen_since, days_since), recent_since, Grouping.DAY, LONGEST_DAY_SECONDS),
-        too_long(seen_since, days_since, Grouping.WEEK, LONGEST_WEEK_SECONDS),
-    )
+    windows = {Grouping.DAY: (max(seen_since, days_since), recent_since), Grouping.WEEK: (seen_since, days_since)}
     limiter = anyio.CapacityLimiter(4)
 
     def one_user(since: datetime, until: datetime, user: int) -> Callable[[], Coroutine[Any, Any, None]]:
@@ -167,6 +177,20 @@ async def find_timers(
 
         return run
 
-    await gather(*(one_user(*suspect) for suspect in sorted(suspects)))
+    hinted = {
+        (*windows[tier], user) for tier, user in sorted(hints or ())[:MAX_HINTS] if windows[tier][0] < windows[tier][1]
+    }
+    await gather(
+        recent,
+        too_long(*windows[Grouping.DAY], Grouping.DAY, LONGEST_DAY_SECONDS),
+        too_long(*windows[Grouping.WEEK], Grouping.WEEK, LONGEST_WEEK_SECONDS),
+        *(one_user(*suspect) for suspect in sorted(hinted)),
+    )
+    await gather(*(one_user(*suspect) for suspect in sorted(suspects - hinted)))
+    if hints is not None:
+        if scope is None:
+            hints.clear()  # the unscoped check saw everyone: exactly its suspects stay
+        tier_of = {window: tier for tier, window in windows.items()}
+        hints.update((tier_of[(since, until)], user) for since, until, user in suspects)
     ordered = sorted(found.values(), key=lambda e: (e.time_since, e.id))
     return Timers(tuple(ordered), now, seen_since)

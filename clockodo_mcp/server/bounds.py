@@ -63,7 +63,11 @@ def _word_tokens(word: str) -> int:
 
 def fits(data: Any, budget: int = MAX_COPY_TOKENS) -> bool:
     """Whether one copy of `data` stays within `budget` tokens (estimated)."""
-    return estimate_tokens(serialize(data)) <= budget
+    text = serialize(data)
+    size = len(text.encode("utf-8"))
+    if size + 1 <= budget:
+        return True  # the estimate never exceeds one token per byte, plus one: no need to count (most answers)
+    return estimate_tokens(text) <= budget
 
 
 def bounded(value: ToolOutput, budget: int = MAX_COPY_TOKENS) -> dict[str, Any]:

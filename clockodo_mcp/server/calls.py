@@ -102,6 +102,7 @@ def audited(spec: ToolSpec) -> ToolFn:
                     "args": arguments,
                     "caller": caller_of(ctx),
                 },
+                write=write,
             )
         except AuditWriteError as error:
             if not write and isinstance(error, AuditLogDamaged):
@@ -125,7 +126,7 @@ def audited(spec: ToolSpec) -> ToolFn:
             tool_error, status = to_tool_error(error, tool=spec.name, write=write)
             outcome |= {"status": status, "error": str(tool_error)}
             if recorded:
-                await _finish(runtime, outcome, started)
+                await _finish(runtime, outcome, started, write=write)
             raise tool_error from None
         outcome["status"] = "ok"
         if isinstance(value, ToolOutput):
@@ -135,21 +136,22 @@ def audited(spec: ToolSpec) -> ToolFn:
             if value.audit_count is not None:
                 outcome["count"] = value.audit_count
         if recorded:
-            await _finish(runtime, outcome, started)
+            await _finish(runtime, outcome, started, write=write)
         return to_result(value)
 
     return call
 
 
-async def append(runtime: Runtime, event: dict[str, Any]) -> None:
-    """Append off the event loop: each record is fsynced."""
-    await anyio.to_thread.run_sync(runtime.audit.append, event)
+async def append(runtime: Runtime, event: dict[str, Any], *, write: bool) -> None:
+    """Append off the event loop; fsynced before it returns. A write's records are committed one by one (its intent
+    is durable before anything is sent); a read's share their fsync with those of concurrent reads (group commit)."""
+    await anyio.to_thread.run_sync(runtime.audit.append if write else runtime.audit.append_grouped, event)
 
 
-async def _finish(runtime: Runtime, outcome: dict[str, Any], started: float) -> None:
+async def _finish(runtime: Runtime, outcome: dict[str, Any], started: float, *, write: bool) -> None:
     outcome["duration_ms"] = round((runtime.clock.monotonic() - started) * 1000, 1)
     try:
-        await append(runtime, outcome)
+        await append(runtime, outcome, write=write)
     except AuditWriteError as error:  # the call already happened: say so loudly, don't hide its result
         logger.error("Audit outcome record for %s could not be written: %s", outcome.get("tool"), error)
 
@@ -190,12 +192,12 @@ class StrictTool(Tool):
             "caller": caller_of(ctx),
         }
         try:
-            await append(runtime, intent)
+            await append(runtime, intent, write=write)
         except AuditWriteError as error:  # nothing ran and nothing will: the rejection stands either way
             logger.error("Audit intent record for a rejected %s call could not be written: %s", self.name, error)
             return
         outcome = {"kind": "outcome", "call_id": call_id, "tool": self.name, "status": "rejected", "error": message}
-        await _finish(runtime, outcome, started)
+        await _finish(runtime, outcome, started, write=write)
 
 
 def strict_tool(spec: ToolSpec, fn: ToolFn) -> StrictTool:

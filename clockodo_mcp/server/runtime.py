@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
@@ -13,9 +14,18 @@ import httpx
 
 from clockodo_mcp.audit import AuditLog, default_audit_path
 from clockodo_mcp.clock import SYSTEM_CLOCK, Clock
-from clockodo_mcp.clockodo import ClockodoClient, ClockodoNotFoundError, RateLimitPolicy, RetryPolicy
+from clockodo_mcp.clockodo import (
+    ClockodoClient,
+    ClockodoNotFoundError,
+    Company,
+    RateLimitPolicy,
+    RetryPolicy,
+    User,
+)
 from clockodo_mcp.domain.account import Account
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
+from clockodo_mcp.domain.running import TimerHints
+from clockodo_mcp.domain.tasks import gather
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
 from clockodo_mcp.store import Store, StoreConfigError, default_store_url, open_store
@@ -65,9 +75,14 @@ class Runtime:
         self._users = 0
         self._enter_lock = anyio.Lock()
         self._master_lock = anyio.Lock()
+        # Both caches hold what one Clockodo user of one account may see: keyed by (API user, base URL).
         self._master: MasterData | None = None
+        self._master_key: tuple[str | None, str] | None = None
         self._master_at = 0.0
         self._account: Account | None = None
+        self._account_key: tuple[str | None, str] | None = None
+        # Users whose timer ran longer than 26 hours at the last lookup: listed in its first round trip next time.
+        self.timer_hints: TimerHints = set()
         # Unsettled changes are reconciled once per process, before the first call is served (`reconcile.py`).
         self.startup_lock = anyio.Lock()
         self.reconciled = False
@@ -124,29 +139,47 @@ class Runtime:
             if self._users == 0:
                 await anyio.to_thread.run_sync(self.store.close)
 
+    @property
+    def cache_key(self) -> tuple[str | None, str]:
+        """Whose data the caches hold: the API user and the Clockodo account's base URL."""
+        return (self.config.api_user, self.config.base_url)
+
     async def master(self) -> MasterData:
-        """Master data, cached for `cache_ttl_seconds`; one load at a time however many calls wait."""
+        """Master data (target hours included), cached for `cache_ttl_seconds` per API user and account; one load at
+        a time however many calls wait."""
+        key = self.cache_key
         async with self._master_lock:
             fresh = self.clock.monotonic() - self._master_at < self.config.cache_ttl_seconds
-            if self._master is None or not fresh:
+            if self._master is None or not fresh or self._master_key != key:
+                self._master = None
                 self._master = await load_master_data(self.client)
+                self._master_key = key
                 self._master_at = self.clock.monotonic()
             return self._master
 
     def invalidate_master_data(self) -> None:
-        """Drop cached master data (after a write that touched it)."""
+        """Drop cached master data and target hours (after a write that touched them)."""
         self._master = None
 
     async def account(self) -> Account:
         """The API user, the account time zone and currency (configuration overrides Clockodo)."""
-        if self._account is not None:
+        key = self.cache_key
+        if self._account is not None and self._account_key == key:
             return self._account
-        user = await self.client.users.me()
-        company = None
-        try:
-            company = await self.client.users.company()
-        except ClockodoNotFoundError:
-            logger.info("Clockodo has no company aggregate; using configured or default currency")
+        found: dict[str, Any] = {}
+
+        async def me() -> None:
+            found["user"] = await self.client.users.me()
+
+        async def load_company() -> None:
+            try:
+                found["company"] = await self.client.users.company()
+            except ClockodoNotFoundError:
+                logger.info("Clockodo has no company aggregate; using configured or default currency")
+
+        await gather(me, load_company)  # independent: one round trip
+        user: User = found["user"]
+        company: Company | None = found.get("company")
         zone_name = self.config.timezone or user.timezone or (company.timezone_default if company else None)
         try:
             zone = ZoneInfo(zone_name or DEFAULT_TIMEZONE)
@@ -160,4 +193,5 @@ class Runtime:
             currency=currency,
             week_starts_monday=True if week_monday is None else bool(week_monday),
         )
+        self._account_key = key
         return self._account

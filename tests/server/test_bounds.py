@@ -39,6 +39,11 @@ def test_the_estimate_never_undercounts_dense_text(text):
     assert estimate_tokens(serialize(data)) >= tokens(serialize(data))
 
 
+@pytest.mark.parametrize("text", [*DENSE, "x", "", " ", "a  b\n\t_c", "Ab" * 9], ids=str)
+def test_the_estimate_is_never_above_one_token_per_byte_plus_one_so_small_answers_skip_counting(text):
+    assert estimate_tokens(text) <= len(text.encode("utf-8")) + 1
+
+
 @pytest.mark.parametrize("text", DENSE, ids=["digits", "umlauts", "cjk", "emoji", "ids"])
 def test_a_list_too_large_is_cut_to_the_rows_that_fit_with_the_exact_next_offset(text):
     output = rows_output(text, 100, offset=40)

@@ -230,13 +230,13 @@ async def test_public_holidays_and_absences_reduce_the_target(mcp_client, fake_a
     assert row["target_hours"] == pytest.approx(expected_target(store, tom, date(2026, 5, 1), date(2026, 5, 31)))
 
 
-async def test_utilization_needs_four_requests_and_the_timer_lookup_whatever_the_number_of_people(mcp_client, runtime):
-    await call(mcp_client, "utilization", period="this_month")  # warms the master-data cache
+async def test_utilization_needs_three_requests_and_the_timer_lookup_whatever_the_number_of_people(mcp_client, runtime):
+    await call(mcp_client, "utilization", period="this_month")  # warms the master-data cache (target hours too)
     before = runtime.client.request_count
 
     await call(mcp_client, "utilization", period="this_month")
 
-    assert runtime.client.request_count - before == 4 + TIMER_LOOKUP_REQUESTS
+    assert runtime.client.request_count - before == 3 + TIMER_LOOKUP_REQUESTS
 
 
 async def test_a_future_period_has_no_target_yet(mcp_client):

@@ -73,6 +73,7 @@ from clockodo_mcp.domain.argtypes import (
 )
 from clockodo_mcp.domain.hours import Scope
 from clockodo_mcp.domain.running import Timers, TimerSource, find_timers
+from clockodo_mcp.domain.tasks import gather
 from clockodo_mcp.domain.writes.deps import WriteDeps
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.models import Paging
@@ -97,7 +98,9 @@ class ToolContext(WriteDeps):
         key = flt.model_dump_json() if flt is not None else ""
         async with self._timers_lock:
             if key not in self._timers:
-                self._timers[key] = await find_timers(self.client, self.now(), scope=flt)
+                self._timers[key] = await find_timers(
+                    self.client, self.now(), scope=flt, hints=self.runtime.timer_hints
+                )
             return self._timers[key]
 
     def timer_source(self, scope: Scope | None = None) -> TimerSource:
@@ -116,12 +119,20 @@ async def tool_context(ctx: Context[Any, Any]) -> ToolContext:
 
 async def runtime_context(runtime: Runtime) -> ToolContext:
     """Runtime, account and (cached) master data, without a call (reconciling changes on start)."""
-    account = await runtime.account()
-    master = await runtime.master()
+    # Independent: on a cold start both load in the same round trip.
+    loaded: dict[str, Any] = {}
+
+    async def account() -> None:
+        loaded["account"] = await runtime.account()
+
+    async def master() -> None:
+        loaded["master"] = await runtime.master()
+
+    await gather(account, master)
     return ToolContext(
         client=runtime.client,
-        master=master,
-        account=account,
+        master=loaded["master"],
+        account=loaded["account"],
         clock=runtime.clock,
         journal=runtime.store,
         runtime=runtime,

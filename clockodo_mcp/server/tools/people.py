@@ -119,7 +119,8 @@ async def list_users(
     shown, paging = page_of(matching, offset, limit)
     rows_by_user: dict[int, list[TargetHoursRow]] = {}
     if shown:
-        for row in await tc.runtime.client.target_hours.list():
+        cached = tc.master.target_rows()  # with the master data: no request on a warm cache
+        for row in cached if cached is not None else await tc.runtime.client.target_hours.list():
             rows_by_user.setdefault(row.users_id, []).append(row)
     today = local_today(tc.runtime.now(), tc.account.timezone)
     users = []

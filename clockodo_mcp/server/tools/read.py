@@ -8,10 +8,11 @@ from typing import Annotated, Any, ClassVar, Literal
 from mcp.server.mcpserver import Context
 from pydantic import Field
 
-from clockodo_mcp.clockodo import Entry, EntryFilter, EntryType, Grouping, Page
+from clockodo_mcp.clockodo import Entry, EntryFilter, EntryGroup, EntryType, Grouping, Page
 from clockodo_mcp.domain.hours import BILLING_NAMES, BillingFilter, leaves
 from clockodo_mcp.domain.names import Kind, rank
 from clockodo_mcp.domain.periods import Period
+from clockodo_mcp.domain.tasks import gather
 from clockodo_mcp.domain.views import EntryOut as EntryOut
 from clockodo_mcp.domain.views import entry_out as entry_out
 from clockodo_mcp.server.models import Compact, ListOutput, Money, Paging, PeriodOut, fmt_money, hours
@@ -182,28 +183,37 @@ async def list_entries(
     client = tc.runtime.client
     entry_filter = scope.entry_filter(billing, for_entries=True).model_copy(update={"text": text, "teams_id": None})
     now = tc.runtime.now()
-    if scope.team_id is not None:
-        # Clockodo's entry list has no team filter: page over the team's entries locally.
-        members = set(tc.master.team_members(scope.team_id))
-        if scope.user_id is not None:
-            members &= {scope.user_id}
-        matching = [
-            e
-            async for e in client.entries.iter(
-                resolved.utc_since, resolved.utc_until, filter=entry_filter, enhanced_list=True
-            )
-            if e.users_id in members
-        ]
-        items, paging = page_of(matching, offset, limit)
-    else:
-        items, paging = await _entries_slice(tc, resolved, entry_filter, offset, limit)
-    groups = await client.entry_groups.get(
-        resolved.utc_since,
-        resolved.utc_until,
-        grouping=[Grouping.BILLABLE],
-        filter=scope.entry_filter(billing).model_copy(update={"text": text}),
-        calc_also_revenues_for_projects_with_hard_budget=True,
-    )
+    found: dict[str, Any] = {}
+
+    async def page() -> None:
+        if scope.team_id is not None:
+            # Clockodo's entry list has no team filter: page over the team's entries locally.
+            members = set(tc.master.team_members(scope.team_id))
+            if scope.user_id is not None:
+                members &= {scope.user_id}
+            matching = [
+                e
+                async for e in client.entries.iter(
+                    resolved.utc_since, resolved.utc_until, filter=entry_filter, enhanced_list=True
+                )
+                if e.users_id in members
+            ]
+            found["page"] = page_of(matching, offset, limit)
+        else:
+            found["page"] = await _entries_slice(tc, resolved, entry_filter, offset, limit)
+
+    async def totals() -> None:
+        found["groups"] = await client.entry_groups.get(
+            resolved.utc_since,
+            resolved.utc_until,
+            grouping=[Grouping.BILLABLE],
+            filter=scope.entry_filter(billing).model_copy(update={"text": text}),
+            calc_also_revenues_for_projects_with_hard_budget=True,
+        )
+
+    await gather(page, totals)  # independent: the page and its totals in one round trip
+    items, paging = found["page"]
+    groups: list[EntryGroup] = found["groups"]
     allowed = {"all": {0, 1, 2}, "billable_any": {1, 2}}.get(billing)
     seconds_by: dict[str, int] = {}
     value = 0.0
@@ -256,6 +266,7 @@ async def _entries_slice(
     total = first.paging.count_items
     items = list(first.items[skip:])
     if skip and len(items) < limit and offset + len(items) < total:
+        # Only for an offset between page boundaries (paging hints are on them): a second round trip.
         items.extend((await fetch(number + 2)).items)
     items = items[:limit]
     return items, paging_of(total, offset, len(items))
