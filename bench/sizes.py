@@ -28,6 +28,7 @@ from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime
+from clockodo_mcp.store import sqlite_url
 from tests.server.sizing import (
     DEFAULT_BUDGET,
     DEFAULT_CALLS,
@@ -54,6 +55,7 @@ def client_for(size: str, audit: Path) -> tuple[Client, Company]:
         credential_source="bench",
         base_url="http://fake.bench/api",
         audit_path=audit,
+        store_url=sqlite_url(audit.with_suffix(".sqlite3")),  # a journal of its own, never the user's
     )
     app = create_app(dataset, now=lambda: NOW)
     runtime = Runtime(config, transport=httpx.ASGITransport(app=app), clock=FrozenClock(NOW))

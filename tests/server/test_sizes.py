@@ -78,6 +78,23 @@ async def test_a_default_answer_on_the_large_company_is_at_most_2000_tokens(larg
     assert answer_tokens(result) <= DEFAULT_BUDGET, f"{tool}: {answer_tokens(result)} tokens"
 
 
+async def test_list_changes_after_billing_thousands_of_entries_is_at_most_2000_tokens(writable_large_client):
+    arguments = {"period": "this_month", "to_state": "billed"}
+    preview = await call(writable_large_client, "set_billing_state", **arguments)
+    applied = await call(
+        writable_large_client, "set_billing_state", **arguments, confirm_token=preview["confirm_token"]
+    )
+    assert applied["status"] == "applied"
+
+    result = await writable_large_client.call_tool("list_changes", {})
+
+    assert not result.is_error, result.content
+    assert answer_tokens(result) <= DEFAULT_BUDGET
+    (change,) = result.structured_content["changes"] if result.structured_content else []
+    assert len(change["ids"]["entries"]) == 10
+    assert change["id_counts"]["entries"] > 5_000  # every entry of the month, counted
+
+
 async def test_undos_default_answer_on_the_large_company_is_at_most_2000_tokens(writable_large_client, large):
     result = await default_answer(writable_large_client, Company(large, TODAY), UNDO)
 

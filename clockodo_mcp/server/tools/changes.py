@@ -50,6 +50,9 @@ undo = write_tool(
 )
 
 
+MAX_IDS_SHOWN = 10  # a billing run touches thousands of entries; `changes show` has them all
+
+
 class ChangeOut(Compact):
     """One write from the journal."""
 
@@ -61,7 +64,10 @@ class ChangeOut(Compact):
     )
     when: str = Field(description="UTC timestamp of the write.")
     summary: str
-    ids: dict[str, list[int]] = Field(default_factory=dict, description="Clockodo ids the write touched.")
+    ids: dict[str, list[int]] = Field(
+        default_factory=dict, description=f"Clockodo ids the write touched: at most {MAX_IDS_SHOWN} per kind."
+    )
+    id_counts: dict[str, int] = Field(default_factory=dict, description="How many ids of each kind it touched.")
     undoable: bool = Field(description="Whether undo can be tried (it still refuses if the target changed since).")
     undone: bool
     undone_by: str | None = Field(default=None, description="The change_id of its undo (see that change's status).")
@@ -86,7 +92,8 @@ def change_out(change: Change) -> ChangeOut:
         status=change.status,
         when=when(change),
         summary=change_summary(change),
-        ids={str(k): [int(i) for i in v] for k, v in ids.items()},
+        ids={str(k): [int(i) for i in v[:MAX_IDS_SHOWN]] for k, v in ids.items()},
+        id_counts={str(k): len(v) for k, v in ids.items()},
         undoable=change.status == "applied" and isinstance(change.undo, dict) and by is None,
         undone=by is not None and by.status == "applied",
         undone_by=by.change_id if by is not None else None,
