@@ -19,6 +19,7 @@ from clockodo_mcp.domain.views import EntryOut, EntryShown, View
 from clockodo_mcp.domain.writes.checks import Verdict, register_check
 from clockodo_mcp.domain.writes.deps import WriteDeps
 from clockodo_mcp.domain.writes.entries import (
+    SNAPSHOT_FIELDS,
     describe,
     read_entry,
     recreate,
@@ -42,21 +43,9 @@ from clockodo_mcp.domain.writes.time_entries import Change, recreate_deleted, re
 from clockodo_mcp.domain.writes.timers import StartedTimer, restart_stopped, unstart
 from clockodo_mcp.domain.writes.undoing import Undoing, UndoPreview, undo_plan
 
-# The fields a recreated entry must have (its id, rate and bookkeeping may differ).
-_IDENTITY = (
-    "type",
-    "users_id",
-    "customers_id",
-    "projects_id",
-    "subprojects_id",
-    "services_id",
-    "lumpsum_services_id",
-    "billable",
-    "text",
-    "time_until",
-    "lumpsum",
-    "lumpsum_services_amount",
-)
+# The fields a recreated entry must have: its snapshot but for its id, its start (compared on its own), and its
+# duration and rate (which Clockodo may derive differently).
+_IDENTITY = tuple(sorted(SNAPSHOT_FIELDS - {"id", "time_since", "duration", "hourly_rate"}))
 
 
 def _moment(value: Any) -> datetime:

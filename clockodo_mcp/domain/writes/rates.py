@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -225,6 +225,25 @@ def _rate_groups(entries: Sequence[Entry], now: datetime, deps: WriteDeps, new: 
     return out
 
 
+def _rate_fields(
+    criteria: Mapping[str, Sequence[int]],
+    rate_before: float | None,
+    rate_after: float | None,
+    ids: Mapping[str, int | None],
+    entries_before: Mapping[int, float],
+    entries_after: Mapping[int, float],
+) -> dict[str, Any]:
+    """What a rate change's undo spec and its expectation share."""
+    return {
+        "criteria": {name: list(criteria.get(name) or []) for name in RATE_CRITERIA},
+        "rate_before": rate_before,
+        "rate_after": rate_after,
+        "filter": {k: v for k, v in ids.items() if v is not None},
+        "entries_before": {str(k): v for k, v in sorted(entries_before.items())},
+        "entries_after": {str(k): v for k, v in sorted(entries_after.items())},
+    }
+
+
 def _rate_undo(
     criteria: Mapping[str, Sequence[int]],
     rate_before: float | None,
@@ -235,14 +254,9 @@ def _rate_undo(
     entries_after: Mapping[int, float],
 ) -> RateUndo:
     return RateUndo(
-        criteria={name: list(criteria.get(name) or []) for name in RATE_CRITERIA},
-        rate_before=rate_before,
-        rate_after=rate_after,
+        **_rate_fields(criteria, rate_before, rate_after, ids, entries_before, entries_after),
         since=iso_z(window[0]) if window else None,
         until=iso_z(window[1]) if window else None,
-        filter={k: v for k, v in ids.items() if v is not None},
-        entries_before={str(k): v for k, v in sorted(entries_before.items())},
-        entries_after={str(k): v for k, v in sorted(entries_after.items())},
     )
 
 
@@ -474,14 +488,9 @@ def _rate_expect(
     entries_after: Mapping[int, float],
 ) -> RateSet:
     return RateSet(
-        criteria={name: list(criteria.get(name) or []) for name in RATE_CRITERIA},
-        rate_before=rate_before,
-        rate_after=rate_after,
+        **_rate_fields(criteria, rate_before, rate_after, ids, entries_before, entries_after),
         since=window[0] if window else None,
         until=window[1] if window else None,
-        filter={k: v for k, v in ids.items() if v is not None},
-        entries_before={str(k): v for k, v in entries_before.items()},
-        entries_after={str(k): v for k, v in entries_after.items()},
     )
 
 
