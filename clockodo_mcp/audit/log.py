@@ -151,10 +151,11 @@ class AuditRecord:
 
 @dataclass
 class _Pending:
-    """A record waiting for the next group commit, and what became of it."""
+    """Records waiting for the next group commit (they stay next to each other in the chain), and what became of
+    them."""
 
-    body: dict[str, Any]
-    record: AuditRecord | None = None
+    bodies: list[dict[str, Any]]
+    records: list[AuditRecord] | None = None
     error: AuditWriteError | None = None
 
 
@@ -205,31 +206,51 @@ class AuditLog:
 
     def append_grouped(self, event: Mapping[str, Any]) -> AuditRecord:
         """Like `append` (stored, flushed and fsynced when it returns; ``AuditWriteError`` if not), but records
-        appended meanwhile from other threads share one fsync, one head update and one anchor (group commit).
+        appended meanwhile from other threads share one fsync, one head update and one anchor (group commit)."""
+        return self.append_together([event])[0]
 
-        For reads: nothing waits for a timer, so a lone record costs what `append` costs; under concurrency one
-        commit covers up to `GROUP_MAX` records. Writes use `append`, so a write's intent is durable on its own.
+    def append_together(self, events: Iterable[Mapping[str, Any]]) -> list[AuditRecord]:
+        """Append records next to each other in one group commit, shared with the records other threads append
+        meanwhile; stored, flushed and fsynced when it returns (``AuditWriteError`` if not, for all of them).
+
+        For reads (a read's intent and outcome go together once it has run): nothing waits for a timer, so a lone
+        call costs one commit; under concurrency one commit covers up to `GROUP_MAX` records. Writes use `append`,
+        so a write's intent is durable on its own before anything is sent.
         """
-        pending = _Pending(self._prepare(event))
+        pending = _Pending([self._prepare(event) for event in events])
+        if not 0 < len(pending.bodies) <= GROUP_MAX:
+            raise AuditWriteError(f"A group commit holds 1 to {GROUP_MAX} records, not {len(pending.bodies)}")
         with self._queue_lock:
             self._queue.append(pending)
         with self._lock:
             # Whoever holds the writer lock commits everything queued so far (oldest first), until ours is done.
-            while pending.record is None and pending.error is None:
+            while pending.records is None and pending.error is None:
                 with self._queue_lock:
-                    batch, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
+                    batch = self._take_batch()
                 self._commit(batch)
         if pending.error is not None:
             raise pending.error
-        assert pending.record is not None
-        return pending.record
+        assert pending.records is not None
+        return pending.records
+
+    def _take_batch(self) -> list[_Pending]:
+        """The oldest queued appends whose records fit in one commit (the first one always does)."""
+        size, count = 0, 0
+        for item in self._queue:
+            if count and size + len(item.bodies) > GROUP_MAX:
+                break
+            size, count = size + len(item.bodies), count + 1
+        batch, self._queue = self._queue[:count], self._queue[count:]
+        return batch
 
     def _commit(self, batch: list[_Pending]) -> None:
         try:
             self._make_parent()
             with exclusive_lock(lock_path(self.path)):
                 prev_seq, prev_hash, key = self._chain_tip()
-                bodies = [p.body | {GROUP_FIELD: len(batch)} if len(batch) > 1 else p.body for p in batch]
+                bodies = [body for p in batch for body in p.bodies]
+                if len(bodies) > 1:
+                    bodies = [body | {GROUP_FIELD: len(bodies)} for body in bodies]
                 records = self._write_records(prev_seq, prev_hash, key, bodies)
         except AuditWriteError as error:
             for p in batch:
@@ -240,8 +261,9 @@ class AuditLog:
             for p in batch:
                 p.error = failed
             return
-        for p, record in zip(batch, records, strict=True):
-            p.record = record
+        start = 0
+        for p in batch:
+            p.records, start = records[start : start + len(p.bodies)], start + len(p.bodies)
 
     def _prepare(self, event: Mapping[str, Any]) -> dict[str, Any]:
         clash = RESERVED_FIELDS.intersection(event)

@@ -80,7 +80,12 @@ def to_result(value: Any) -> Any:
 
 
 def audited(spec: ToolSpec) -> ToolFn:
-    """Wrap a tool so that every call is audited and every failure is a `ToolError` the agent can act on."""
+    """Wrap a tool so that every call is audited and every failure is a `ToolError` the agent can act on.
+
+    A write's intent is durable before the tool runs, and its outcome follows. A read changes nothing, so its intent
+    and outcome are committed together once it has run, before its answer is returned (one commit, shared with
+    concurrent reads): a read whose records cannot be stored is refused, as before.
+    """
     write = not spec.read_only
 
     @functools.wraps(spec.fn)
@@ -90,43 +95,36 @@ def audited(spec: ToolSpec) -> ToolFn:
         call_id = uuid.uuid4().hex
         arguments = {k: jsonable(v) for k, v in kwargs.items() if k not in _NOT_ARGUMENTS}
         started = runtime.clock.monotonic()
-        recorded = True
-        try:
-            await append(
-                runtime,
-                {
-                    "kind": "intent",
-                    "call_id": call_id,
-                    "tool": spec.name,
-                    "write": write,
-                    "args": arguments,
-                    "caller": caller_of(ctx),
-                },
-                write=write,
-            )
-        except AuditWriteError as error:
-            if not write and isinstance(error, AuditLogDamaged):
-                # A torn or damaged log blocks writes until `audit repair`; a read changes nothing, so it goes on.
-                logger.warning("Reading without an audit record until the log is repaired: %s", error)
-                recorded = False
-            else:
-                logger.error("Audit log not writable: %s", error)
-                raise ToolError(
-                    f"Refused: the audit log cannot be written ({error}). Nothing was changed. Fix the audit log "
-                    "location (CLOCKODO_MCP_AUDIT_LOG), the store (CLOCKODO_MCP_STORE) or their permissions, then "
-                    "try again."
-                ) from None
+        intent = {
+            "kind": "intent",
+            "call_id": call_id,
+            "tool": spec.name,
+            "write": write,
+            "args": arguments,
+            "caller": caller_of(ctx),
+        }
+        if write:
+            try:
+                await append(runtime, intent)
+            except AuditWriteError as error:
+                raise _refused(error) from None
         outcome: dict[str, Any] = {"kind": "outcome", "call_id": call_id, "tool": spec.name}
+        logger.debug("Call %s of %s started", call_id, spec.name)
         try:
             with runtime.client.as_caller(rate_key(ctx)):  # fair shares of the rate budget per session
                 value = await spec.fn(**kwargs)
         except BaseException as error:
             if not isinstance(error, Exception):
+                if not write:  # cancelled: say so, though nobody will read the answer
+                    with anyio.CancelScope(shield=True):
+                        await _record_read(runtime, intent, outcome | {"status": "cancelled"}, started)
                 raise
             tool_error, status = to_tool_error(error, tool=spec.name, write=write)
             outcome |= {"status": status, "error": str(tool_error)}
-            if recorded:
-                await _finish(runtime, outcome, started, write=write)
+            if write:
+                await _finish(runtime, outcome, started)
+            else:
+                await _record_read(runtime, intent, outcome, started)
             raise tool_error from None
         outcome["status"] = "ok"
         if isinstance(value, ToolOutput):
@@ -135,23 +133,44 @@ def audited(spec: ToolSpec) -> ToolFn:
                 outcome["change"] = value.audit_change
             if value.audit_count is not None:
                 outcome["count"] = value.audit_count
-        if recorded:
-            await _finish(runtime, outcome, started, write=write)
+        if write:
+            await _finish(runtime, outcome, started)
+        else:
+            await _record_read(runtime, intent, outcome, started)
         return to_result(value)
 
     return call
 
 
-async def append(runtime: Runtime, event: dict[str, Any], *, write: bool) -> None:
-    """Append off the event loop; fsynced before it returns. A write's records are committed one by one (its intent
-    is durable before anything is sent); a read's share their fsync with those of concurrent reads (group commit)."""
-    await anyio.to_thread.run_sync(runtime.audit.append if write else runtime.audit.append_grouped, event)
+def _refused(error: AuditWriteError) -> ToolError:
+    logger.error("Audit log not writable: %s", error)
+    return ToolError(
+        f"Refused: the audit log cannot be written ({error}). Nothing was changed. Fix the audit log location "
+        "(CLOCKODO_MCP_AUDIT_LOG), the store (CLOCKODO_MCP_STORE) or their permissions, then try again."
+    )
 
 
-async def _finish(runtime: Runtime, outcome: dict[str, Any], started: float, *, write: bool) -> None:
+async def append(runtime: Runtime, event: dict[str, Any]) -> None:
+    """Append a write's record off the event loop, on its own (its intent is durable before anything is sent)."""
+    await anyio.to_thread.run_sync(runtime.audit.append, event)
+
+
+async def _record_read(runtime: Runtime, intent: dict[str, Any], outcome: dict[str, Any], started: float) -> None:
+    """Commit a read's intent and outcome together; refuse its answer when they cannot be stored."""
     outcome["duration_ms"] = round((runtime.clock.monotonic() - started) * 1000, 1)
     try:
-        await append(runtime, outcome, write=write)
+        await anyio.to_thread.run_sync(runtime.audit.append_together, [intent, outcome])
+    except AuditWriteError as error:
+        if not isinstance(error, AuditLogDamaged):
+            raise _refused(error) from None
+        # A torn or damaged log blocks writes until `audit repair`; a read changes nothing, so it goes on.
+        logger.warning("Reading without an audit record until the log is repaired: %s", error)
+
+
+async def _finish(runtime: Runtime, outcome: dict[str, Any], started: float) -> None:
+    outcome["duration_ms"] = round((runtime.clock.monotonic() - started) * 1000, 1)
+    try:
+        await append(runtime, outcome)
     except AuditWriteError as error:  # the call already happened: say so loudly, don't hide its result
         logger.error("Audit outcome record for %s could not be written: %s", outcome.get("tool"), error)
 
@@ -191,13 +210,24 @@ class StrictTool(Tool):
             "args": storable(arguments),
             "caller": caller_of(ctx),
         }
+        outcome: dict[str, Any] = {
+            "kind": "outcome",
+            "call_id": call_id,
+            "tool": self.name,
+            "status": "rejected",
+            "error": message,
+        }
         try:
-            await append(runtime, intent, write=write)
+            if write:
+                await append(runtime, intent)
+            else:
+                outcome["duration_ms"] = round((runtime.clock.monotonic() - started) * 1000, 1)
+                await anyio.to_thread.run_sync(runtime.audit.append_together, [intent, outcome])
+                return
         except AuditWriteError as error:  # nothing ran and nothing will: the rejection stands either way
-            logger.error("Audit intent record for a rejected %s call could not be written: %s", self.name, error)
+            logger.error("Audit records for a rejected %s call could not be written: %s", self.name, error)
             return
-        outcome = {"kind": "outcome", "call_id": call_id, "tool": self.name, "status": "rejected", "error": message}
-        await _finish(runtime, outcome, started, write=write)
+        await _finish(runtime, outcome, started)
 
 
 def strict_tool(spec: ToolSpec, fn: ToolFn) -> StrictTool:

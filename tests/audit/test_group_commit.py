@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import pytest
 
 from clockodo_mcp.audit import AuditLog, AuditLogDamaged, AuditWriteError, iter_records, verify
 from clockodo_mcp.audit.files import head_path
+from clockodo_mcp.audit.log import GROUP_MAX
 from tests.audit.conftest import frozen_now
 
 MakeLog = Callable[[int], AuditLog]
@@ -121,3 +123,40 @@ def test_a_grouped_append_that_cannot_be_stored_fails_closed(tmp_path: Path) -> 
     log_path.mkdir()
     with pytest.raises(AuditWriteError):
         AuditLog(log_path, now=frozen_now).append_grouped({"kind": "intent", "tool": "list_users"})
+
+
+def test_records_appended_together_stay_next_to_each_other_and_never_straddle_two_commits(log_path: Path) -> None:
+    anchors = RecordingAnchors()
+    log = AuditLog(log_path, now=frozen_now, anchor=anchors)
+    pairs = [
+        threading.Thread(
+            target=log.append_together,
+            args=([{"kind": "intent", "call_id": f"c{i}"}, {"kind": "outcome", "call_id": f"c{i}"}],),
+        )
+        for i in range(GROUP_MAX // 2 + 3)  # more records than one commit holds
+    ]
+    lone = threading.Thread(target=log.append_grouped, args=({"kind": "intent", "call_id": "lone"},))
+    with log._lock:  # a commit in progress: everything queues up behind it
+        lone.start()
+        while len(log._queue) < 1:  # queued first
+            pass
+        for t in pairs:
+            t.start()
+        while len(log._queue) < len(pairs) + 1:
+            pass
+    for t in [lone, *pairs]:
+        t.join()
+    records = list(iter_records(log_path))
+    assert len(records) == GROUP_MAX + 7
+    for first, second in itertools.pairwise(records):
+        if second["kind"] == "outcome":
+            assert first["call_id"] == second["call_id"]
+    # two commits: the first as full as whole pairs allow (the lone record plus 15 pairs), the rest in the second
+    assert [a.seq for a in anchors.written] == [GROUP_MAX - 1, GROUP_MAX + 7]
+    assert verify(log_path).ok
+
+
+@pytest.mark.parametrize("count", [0, GROUP_MAX + 1])
+def test_appending_together_takes_one_to_a_commits_worth_of_records(make_log: MakeLog, count: int) -> None:
+    with pytest.raises(AuditWriteError, match=f"1 to {GROUP_MAX} records, not {count}"):
+        make_log(0).append_together([{"kind": "intent"}] * count)

@@ -14,6 +14,8 @@ from clockodo_mcp.fake.dataset import EntryRecord
 from tests.server.conftest import call
 
 # Bookkeeping Clockodo sets on every write; "the same entry" ignores them.
+# A one-hour entry on Phoenix: the write the gate and journal tests confirm.
+LOG = {"project": "Phoenix", "service": "Development", "date": "2026-11-22", "start": "10:00", "duration": "1h"}
 VOLATILE = {"id", "time_insert", "time_last_change", "texts_id"}
 
 

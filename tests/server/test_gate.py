@@ -13,10 +13,9 @@ from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.tokens import ConfirmationTokens
 from tests.server.conftest import call, call_error, make_runtime
-from tests.server.gating import apply, entries_state, outcomes, preview
+from tests.server.gating import LOG, apply, entries_state, outcomes, preview
 
 EDITABLE = 6323
-LOG = {"project": "Phoenix", "service": "Development", "date": "2026-11-22", "start": "10:00", "duration": "1h"}
 
 
 class Clock:

@@ -22,10 +22,9 @@ from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.store import SQLiteStore
 from tests.conftest import held_open
 from tests.server.conftest import call, call_error, make_runtime
-from tests.server.gating import outcomes
+from tests.server.gating import LOG, outcomes
 
 EDITABLE = 6323
-LOG = {"project": "Phoenix", "service": "Development", "date": "2026-11-22", "start": "10:00", "duration": "1h"}
 SECRET = "shared-secret-of-two-serve-processes"
 
 

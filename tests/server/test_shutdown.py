@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -53,7 +54,7 @@ def server_process(tmp_path: Path, *args: str, stdio: bool = False) -> Iterator[
     pipe = subprocess.PIPE if stdio else subprocess.DEVNULL
     with (tmp_path / "stderr.log").open("wb") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "clockodo_mcp", "serve", "--demo", *args],
+            [sys.executable, "-m", "clockodo_mcp", "-v", "serve", "--demo", *args],
             env=env,
             stdin=pipe,
             stdout=pipe,
@@ -101,13 +102,11 @@ def accepts(port: int) -> Callable[[], bool]:
 
 
 def call_started(tmp_path: Path) -> Callable[[], bool]:
-    """Whether the audit log holds the intent record of a call (written just before the tool runs)."""
-    audit = tmp_path / "audit.jsonl"
+    """Whether the server logged (at debug level, `-v`) that a tool call started."""
+    log = tmp_path / "stderr.log"
 
     def started() -> bool:
-        # Complete lines only: the last one may be half written.
-        complete = audit.read_text().split("\n")[:-1] if audit.exists() else []
-        return any(json.loads(line).get("kind") == "intent" for line in complete)
+        return re.search(r"Call [0-9a-f]{32} of report_hours started", log.read_text(errors="replace")) is not None
 
     return started
 
