@@ -41,6 +41,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.perf_parts import CommitTimer, sdk_floor_ms, server_rss, validation_ms, values_in  # noqa: E402
+
 TODAY = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -57,6 +59,12 @@ TOOL_CALLS: list[tuple[str, dict[str, Any]]] = [
     ("absence_queue", {}),
     ("get_timer", {}),
     ("alerts", {}),
+]
+
+# For the server-only RSS run: the server's clock is the real one, so periods are explicit (the fake is pinned).
+_EXPLICIT = {"this_month": "2026-11", "this_quarter": "2026-Q4", "this_year": "2026"}
+RSS_CALLS: list[tuple[str, dict[str, Any]]] = [
+    (name, {**args, "period": _EXPLICIT[args["period"]]} if "period" in args else args) for name, args in TOOL_CALLS
 ]
 
 
@@ -178,7 +186,9 @@ async def bench_latency(size: str, latency: float, iterations: int, out: dict[st
     with TemporaryDirectory() as tmp:
         runtime = build(app, Path(tmp), trace)
         counter.install(runtime.store)
+        commits = CommitTimer(runtime.audit)
         async with Client(build_server(runtime)) as client:
+            schemas = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
             rows = []
             for name, args in TOOL_CALLS:
                 runtime.invalidate_master_data()
@@ -191,8 +201,9 @@ async def bench_latency(size: str, latency: float, iterations: int, out: dict[st
                 mark = trace.mark()
                 await client.call_tool(name, args)
                 warm = sorted_by_start(trace.since(mark))
-                fs0 = counter.total()
+                fs0, commit0 = counter.total(), commits.mark()
                 samples = await timed(lambda n=name, a=args: client.call_tool(n, a), iterations)
+                data = result.structured_content
                 rows.append(
                     {
                         "tool": name,
@@ -205,6 +216,10 @@ async def bench_latency(size: str, latency: float, iterations: int, out: dict[st
                         "warm_round_trips": round_trips(warm),
                         "warm_paths": sorted({p for p, _, _ in warm}),
                         "fsyncs_per_call": (counter.total() - fs0) / iterations,
+                        "audit_commit_ms": commits.median_since(commit0),
+                        "validation_ms": validation_ms(schemas[name] or {}, data),
+                        "values": values_in(data),
+                        "kb": len(json.dumps(data)) / 1024,
                     }
                 )
             out["tools"] = rows
@@ -349,6 +364,21 @@ def render(results: dict[float, dict[str, Any]], startup: dict[float, dict[str, 
         row += f" {ref['fsyncs_per_call']:g} | {', '.join(ref['warm_paths']) or '—'} |"
         lines.append(row)
     lines += ["", "Round trips are counted at the largest latency (event order, see the module docstring).", ""]
+    fast = min(results)
+    lines += [
+        "## Output schema validation in the official Python client (compiled validator, the tool's real answer)",
+        "",
+        "| Tool | answer KB | JSON values | validation ms (p50) | µs per value |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, _ in TOOL_CALLS:
+        r = by_tool[fast][name]
+        if "error" not in r:
+            lines.append(
+                f"| `{name}` | {r['kb']:.1f} | {r['values']} | {r['validation_ms']:.2f} | "
+                f"{r['validation_ms'] * 1000 / max(r['values'], 1):.1f} |"
+            )
+    lines.append("")
     lines += ["## Startup (fresh process, stdio-equivalent imports, first `list_users`)", ""]
     lines += [
         "| latency | interpreter | imports (of which the mcp SDK) | first round trip | first answer | launch to "
@@ -387,8 +417,23 @@ def render(results: dict[float, dict[str, Any]], startup: dict[float, dict[str, 
             f"{res['concurrent_fsyncs_per_call']:g} fsyncs/call |"
         )
     lines.append(f"| fsyncs split (whole run @{slow * 1000:.0f} ms) | {results[slow]['fsync_split']} |")
+    if 0.0 in results:
+        lu = by_tool[0.0]["list_users"]
+        floor = results[0.0]["sdk_floor_ms"]
+        server = lu["p50"] - lu["validation_ms"] - lu["audit_commit_ms"] - floor
+        lines.append(
+            f"| `list_users` warm @0 ms, split | SDK floor {floor:.2f} ms + audit commit "
+            f"{lu['audit_commit_ms']:.2f} ms "
+            f"({lu['fsyncs_per_call']:g} fsyncs) + client validation {lu['validation_ms']:.2f} ms + our server "
+            f"{server:.2f} ms |"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    lines.append(f"| peak RSS (bench process: fake + server) | {peak:.0f} MB |")
+    lines.append(f"| peak RSS (bench process: fake + server + client) | {peak:.0f} MB |")
+    for size, rss in results[slow].get("server_rss", {}).items():
+        lines.append(
+            f"| peak RSS of the server process alone, {size} company (stdio, fake over HTTP, {rss['calls']} calls"
+            f"{', errors: ' + '; '.join(rss['errors']) if rss['errors'] else ''}) | {rss['peak_rss_mb']:.0f} MB |"
+        )
     return "\n".join(lines)
 
 
@@ -399,6 +444,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", default="0,80")
     parser.add_argument("--startup-runs", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--server-rss", default="large", help="sizes to measure the server alone on ('' to skip)")
     options = parser.parse_args()
     latencies = [float(x) / 1000 for x in options.latency_ms.split(",")]
     interp = interpreter_startup(options.startup_runs)
@@ -410,6 +456,11 @@ def main() -> None:
     for lat in latencies:
         results[lat] = {}
         asyncio.run(bench_latency(options.size, lat, options.iterations, results[lat]))
+    results[min(latencies)]["sdk_floor_ms"] = asyncio.run(sdk_floor_ms(max(options.iterations, 30)))
+    if options.server_rss:
+        results[max(latencies)]["server_rss"] = {
+            size: asyncio.run(server_rss(size, RSS_CALLS, TODAY.isoformat())) for size in options.server_rss.split(",")
+        }
     if options.json:
         print(json.dumps({"startup": startup, "results": results}, default=str))
     print(render(results, startup, options.size))

@@ -30,6 +30,7 @@ from clockodo_mcp.audit.files import (
     Head,
     HeadError,
     fsync_dir,
+    head_path,
     iter_lines_reversed,
     lock_path,
     parse_record,
@@ -179,6 +180,9 @@ class AuditLog:
         self._lock = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[_Pending] = []
+        # The tip this process last wrote, and the files' identity then: while both files are as we left them, the
+        # next commit chains on without reading and re-verifying the tail (another writer changes the log's size).
+        self._tip: tuple[tuple[int, ...], int, str, AuditKey] | None = None
         self._secrets: set[str] = set()
         self._key = key
         self._environ = environ
@@ -307,6 +311,7 @@ class AuditLog:
         self, prev_seq: int, prev_hash: str, key: AuditKey, bodies: list[dict[str, Any]]
     ) -> list[AuditRecord]:
         """Chain, write and fsync the records in one go; then the head and the anchor once, for the last one."""
+        self._tip = None  # whatever happens next, the files change
         out: list[AuditRecord] = []
         chunks: list[bytes] = []
         seq, link = prev_seq, prev_hash
@@ -347,7 +352,16 @@ class AuditLog:
             # Take the records back: a record the store never anchored would later look like a forged append.
             self._roll_back(st.st_size, Head(seq=prev_seq, hash=prev_hash))
             raise
+        with contextlib.suppress(OSError):
+            self._tip = (self._stamp(), seq, link, key)
         return out
+
+    def _stamp(self) -> tuple[int, ...]:
+        """The identity of the log and its head file as they are now (device, inode, size, change time)."""
+        log, head = os.stat(self.path), os.stat(head_path(self.path))
+        return tuple(
+            value for st in (log, head) for value in (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        )
 
     def _roll_back(self, size: int, head: Head) -> None:
         with contextlib.suppress(OSError):
@@ -393,6 +407,12 @@ class AuditLog:
 
     def _chain_tip(self) -> tuple[int, str, AuditKey]:
         """The seq and hash to chain onto and the key to sign with; refuses a tail that does not match its anchors."""
+        if self._tip is not None:
+            stamp, tip_seq, tip_hash, tip_key = self._tip
+            with contextlib.suppress(OSError):
+                if self._stamp() == stamp:
+                    return tip_seq, tip_hash, tip_key
+            self._tip = None
         try:
             head = read_head(self.path)
         except HeadError as exc:

@@ -19,6 +19,7 @@ import pytest
 from clockodo_mcp.audit import (
     ENV_AUDIT_LOG,
     AuditLog,
+    AuditLogDamaged,
     AuditWriteError,
     default_audit_path,
     key_path,
@@ -79,6 +80,21 @@ def test_a_new_instance_continues_the_existing_chain(make_log: MakeLog, log_path
     make_log(3)
     record = AuditLog(log_path, now=frozen_now).append({"kind": "intent", "tool": "x"})
     assert record.seq == 4
+    assert verify(log_path).ok
+
+
+def test_a_writer_keeps_its_chain_tip_only_while_the_files_are_as_it_left_them(
+    make_log: MakeLog, log_path: Path
+) -> None:
+    log = make_log(2)
+    raw = log_path.read_bytes()
+    log_path.write_bytes(raw.replace(b'{"i":1}', b'{"i":7}'))  # same size, edited behind its back
+    with pytest.raises(AuditLogDamaged, match="does not match its own hash"):
+        log.append({"kind": "intent", "tool": "after"})
+    log_path.write_bytes(raw)
+    other = AuditLog(log_path, now=frozen_now)
+    other.append({"kind": "intent", "tool": "other process"})
+    assert log.append({"kind": "intent", "tool": "mine"}).seq == 4  # chains on the other writer's record
     assert verify(log_path).ok
 
 
