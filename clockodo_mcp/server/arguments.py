@@ -24,14 +24,19 @@ _CLOSE = 0.7
 _HUGE = 2**31
 
 
-def strict_model(model: type[BaseModel]) -> type[BaseModel]:
-    """The same argument model, refusing unknown keys (and saying so in its JSON schema) and booleans for numbers."""
+def strict_model(model: type[BaseModel], schema: Mapping[str, Any] | None = None) -> type[BaseModel]:
+    """The same argument model, refusing unknown keys (and saying so in its JSON schema) and booleans for numbers.
+
+    `schema` is the model's JSON schema by alias when the caller has it already (generating it is what costs).
+    """
     config = ConfigDict(**{**model.model_config, "extra": "forbid"})
-    schema = model.model_json_schema(by_alias=False)
+    if schema is None:
+        schema = model.model_json_schema(by_alias=True)
     defs = schema.get("$defs", {})
+    names = {field.alias or name: name for name, field in model.model_fields.items()}
     numeric = {
-        name: _expected(field, defs)
-        for name, field in schema.get("properties", {}).items()
+        names.get(key, key): _expected(field, defs)
+        for key, field in schema.get("properties", {}).items()
         if _numeric(_branches(field, defs))
     }
 

@@ -241,9 +241,12 @@ def strict_tool(spec: ToolSpec, fn: ToolFn) -> StrictTool:
         structured_output=True,
     )
     assert isinstance(tool, StrictTool)  # from_function builds `cls(...)`
-    model = strict_model(tool.fn_metadata.arg_model)
+    model = strict_model(tool.fn_metadata.arg_model, tool.parameters)
     metadata = tool.fn_metadata.model_copy(update={"arg_model": model})
-    return tool.model_copy(update={"fn_metadata": metadata, "parameters": model.model_json_schema(by_alias=True)})
+    # The strict model's schema is the SDK's plus `additionalProperties: false` (a test holds them equal): patched,
+    # not generated again, since generating schemas is most of what building a tool costs.
+    parameters = {**tool.parameters, "additionalProperties": False}
+    return tool.model_copy(update={"fn_metadata": metadata, "parameters": parameters})
 
 
 _STORED_TEXT = 500

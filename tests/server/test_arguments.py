@@ -9,6 +9,8 @@ import pytest
 from mcp import Client
 
 from clockodo_mcp.audit import iter_records, verify
+from clockodo_mcp.server.app import served_tool
+from clockodo_mcp.server.registry import TOOLSETS, selected_tools
 from tests.server.conftest import call, call_error
 from tests.server.gating import entries_state
 
@@ -50,6 +52,13 @@ async def test_every_input_schema_forbids_additional_properties(mcp_client: Clie
     tools = (await mcp_client.list_tools()).tools
     assert len(tools) > 20
     assert all(t.input_schema.get("additionalProperties") is False for t in tools)
+
+
+def test_every_served_input_schema_is_exactly_what_its_strict_argument_model_generates() -> None:
+    for spec in selected_tools(read_only=False, toolsets=TOOLSETS):
+        tool = served_tool(spec)
+        assert tool.parameters == tool.fn_metadata.arg_model.model_json_schema(by_alias=True), spec.name
+        assert tool.fn_metadata.arg_model.model_config.get("extra") == "forbid", spec.name
 
 
 async def test_an_unknown_argument_is_refused_with_the_closest_valid_name(mcp_client: Client) -> None:
