@@ -5,11 +5,14 @@ A model reads every tool's input schema on every turn, so `tools/list` publishes
 and `default: null` are dropped (neither constrains a value), an `anyOf` of plain types becomes one `type` list
 (`{"type": ["string", "integer", "null"]}`) with each branch's type-specific constraints beside it (`maxLength`
 applies only to strings, `maximum` only to numbers), and a nullable string enum becomes one enum with null.
+A definition referred to once is written where it is used: no smaller, but a validator (the official Python client
+checks every `structuredContent`) no longer resolves a `$ref` for every list item; shared ones stay in `$defs`.
 The server still validates against the original schema; the compact one accepts exactly the same values.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from mcp.server import MCPServer
@@ -19,6 +22,70 @@ from clockodo_mcp.server.runtime import Runtime
 
 # Keywords that would change meaning if a branch's constraints were hoisted next to a list of types.
 _NOT_HOISTABLE = frozenset({"enum", "const", "$ref", "anyOf", "oneOf", "allOf", "not", "default"})
+
+
+_DEFS = "#/$defs/"
+
+
+def published_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """What tools/list publishes for a tool's input or output schema: single-use definitions inlined, compacted."""
+    compact = compact_schema(inline_single_use_defs(schema))
+    assert isinstance(compact, dict)
+    return compact
+
+
+def inline_single_use_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with every definition that is referred to exactly once (and not from itself) written in its place."""
+    defs = schema.get("$defs")
+    if not isinstance(defs, dict) or not defs:
+        return schema
+    counts: Counter[str] = Counter(_refs(schema))
+    inline = {
+        name: body
+        for name, body in defs.items()
+        if counts[name] == 1 and name not in _reachable(name, defs) and isinstance(body, dict)
+    }
+    if not inline:
+        return schema
+    out = {k: _replace_refs(v, inline) for k, v in schema.items() if k != "$defs"}
+    kept = {name: _replace_refs(body, inline) for name, body in defs.items() if name not in inline}
+    return {**out, "$defs": kept} if kept else out
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, list):
+        return [name for item in node for name in _refs(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node["$ref"][len(_DEFS) :]] if isinstance(node.get("$ref"), str) and node["$ref"].startswith(_DEFS) else []
+    return found + [name for key, value in node.items() if key != "$ref" for name in _refs(value)]
+
+
+def _reachable(start: str, defs: dict[str, Any]) -> set[str]:
+    """The definitions `start` refers to, directly or through others."""
+    seen: set[str] = set()
+    todo = _refs(defs.get(start))
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += _refs(defs.get(name))
+    return seen
+
+
+def _replace_refs(node: Any, inline: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_replace_refs(item, inline) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_DEFS) and ref[len(_DEFS) :] in inline:
+        body = _replace_refs(inline[ref[len(_DEFS) :]], inline)
+        siblings = {k: _replace_refs(v, inline) for k, v in node.items() if k != "$ref"}
+        if siblings.keys() - {"description"} & body.keys():
+            return {**siblings, "allOf": [body]}  # both constrain the same keyword: keep both, as $ref did
+        return {**body, **siblings}  # the use's own description wins over the definition's
+    return {key: _replace_refs(value, inline) for key, value in node.items()}
 
 
 def compact_schema(schema: Any) -> Any:
@@ -102,8 +169,8 @@ class ClockodoServer(MCPServer[Runtime]):
         return [
             tool.model_copy(
                 update={
-                    "input_schema": compact_schema(tool.input_schema),
-                    "output_schema": compact_schema(tool.output_schema) if tool.output_schema else None,
+                    "input_schema": published_schema(tool.input_schema),
+                    "output_schema": published_schema(tool.output_schema) if tool.output_schema else None,
                 }
             )
             for tool in await super().list_tools()

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from clockodo_mcp.server.app import build_server
-from clockodo_mcp.server.schemas import compact_schema
+from clockodo_mcp.server.schemas import compact_schema, published_schema
 
 PROBES: list[Any] = [
     None,
@@ -83,7 +83,7 @@ async def test_every_compact_input_and_output_schema_accepts_the_same_values(run
     compared = 0
     for tool in await super(type(server), server).list_tools():  # the SDK's own, uncompacted schemas
         for full in (tool.input_schema, tool.output_schema or {}):
-            small = compact_schema(full)
+            small = published_schema(full)
             for name, prop in (full.get("properties") or {}).items():
                 small_prop = small["properties"][name]
                 one = {**prop, "$defs": full.get("$defs", {})}  # the property alone, with what it refers to
@@ -92,10 +92,55 @@ async def test_every_compact_input_and_output_schema_accepts_the_same_values(run
                     assert verdict(one, probe) == verdict(one_small, probe), (tool.name, name, probe)
                     compared += 1
                 assert "title" not in small_prop, (tool.name, name)
-                assert len(str(small_prop)) <= len(str(prop)), (tool.name, name)
+            assert len(str(small)) <= len(str(full)), tool.name
     assert compared > 3000
 
 
 @pytest.mark.parametrize("schema", [{"anyOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]}, {"anyOf": []}])
 def test_branches_that_cannot_merge_are_kept(schema):
     assert compact_schema(schema) == schema
+
+
+def test_a_definition_used_once_is_written_in_place_and_a_shared_one_stays_shared():
+    schema = {
+        "$defs": {
+            "Money": {"type": "object", "properties": {"amount": {"type": "number"}}},
+            "Row": {"type": "object", "properties": {"value": {"$ref": "#/$defs/Money"}}},
+        },
+        "type": "object",
+        "properties": {
+            "rows": {"type": "array", "items": {"$ref": "#/$defs/Row"}},
+            "total": {"$ref": "#/$defs/Money", "description": "Over all rows."},
+        },
+    }
+    assert published_schema(schema) == {
+        "$defs": {"Money": {"type": "object", "properties": {"amount": {"type": "number"}}}},
+        "type": "object",
+        "properties": {
+            "rows": {"type": "array", "items": {"type": "object", "properties": {"value": {"$ref": "#/$defs/Money"}}}},
+            "total": {"$ref": "#/$defs/Money", "description": "Over all rows."},
+        },
+    }
+
+
+def test_a_definition_on_a_cycle_is_never_inlined_even_when_used_once():
+    person = {"type": "object", "properties": {"team": {"$ref": "#/$defs/Team"}}}
+    team = {"type": "object", "properties": {"lead": {"$ref": "#/$defs/Person"}}}  # used once, but on a cycle
+    schema = {
+        "$defs": {"Person": person, "Team": team},
+        "type": "object",
+        "properties": {"me": {"$ref": "#/$defs/Person"}},
+    }
+    assert published_schema(schema) == schema
+
+
+def test_a_nullable_definition_used_once_becomes_one_object_or_null():
+    schema = {
+        "$defs": {"Budget": {"type": "object", "properties": {"hours": {"type": "number"}}, "required": ["hours"]}},
+        "type": "object",
+        "properties": {"budget": {"anyOf": [{"$ref": "#/$defs/Budget"}, {"type": "null"}]}},
+    }
+    budget = published_schema(schema)["properties"]["budget"]
+    assert budget == {"type": ["object", "null"], "properties": {"hours": {"type": "number"}}, "required": ["hours"]}
+    for probe in (None, {"hours": 1.5}, {}, {"hours": "x"}, 3):
+        assert verdict({**schema["properties"]["budget"], "$defs": schema["$defs"]}, probe) == verdict(budget, probe)
