@@ -9,8 +9,10 @@ anchored in the store, so a log that was cut short, rewritten or deleted no long
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -345,9 +347,8 @@ class AuditLog:
             os.close(fd)
         if st.st_size == 0:
             fsync_dir(self.path.parent)  # make the new file's directory entry durable too
-        write_head(self.path, Head(seq=seq, hash=link))
         try:
-            self._anchor(seq, link)
+            self._update_anchors(seq, link)
         except AuditWriteError:
             # Take the records back: a record the store never anchored would later look like a forged append.
             self._roll_back(st.st_size, Head(seq=prev_seq, hash=prev_hash))
@@ -362,6 +363,24 @@ class AuditLog:
         return tuple(
             value for st in (log, head) for value in (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         )
+
+    def _update_anchors(self, seq: int, hash_: str) -> None:
+        """Write the head file and the store's anchor at once (each fsyncs; neither waits for the other).
+
+        Both come after the records' fsync, and each may lag the log by the commit in progress: a crash between the
+        two leaves one of them behind by exactly that commit, which the next append and `verify` accept.
+        """
+        if self.anchor is None:
+            write_head(self.path, Head(seq=seq, hash=hash_))
+            return
+        head = _head_writer().submit(write_head, self.path, Head(seq=seq, hash=hash_))
+        try:
+            self._anchor(seq, hash_)
+        except AuditWriteError:
+            with contextlib.suppress(OSError):  # the records are taken back either way: the anchor's error counts
+                head.result()
+            raise
+        head.result()  # an OSError of the head write surfaces here, as before
 
     def _roll_back(self, size: int, head: Head) -> None:
         with contextlib.suppress(OSError):
@@ -497,6 +516,12 @@ class AuditLog:
             f"Refusing to append to the audit log {self.path}: {why}. It may have been tampered with or "
             "damaged; run `clockodo-mcp audit verify`, then `clockodo-mcp audit repair` (which keeps a copy)."
         )
+
+
+@functools.cache
+def _head_writer() -> concurrent.futures.ThreadPoolExecutor:
+    """The thread that writes head files while the caller anchors in the store."""
+    return concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="audit-head")
 
 
 def _matches(anchor_seq: int, anchor_hash: str, seq: int, hash_: str, rec: Mapping[str, Any]) -> bool:

@@ -242,6 +242,20 @@ def test_an_append_interrupted_before_the_store_anchor_is_accepted_and_repaired(
     assert verify(log_path, store=store).warning is None
 
 
+def test_an_append_interrupted_after_the_store_anchor_but_before_its_head_is_accepted_and_repaired(
+    log: AuditLog, log_path: Path, store: SQLiteStore
+) -> None:
+    # The head file and the store's anchor are written at once: either may be the one a crash leaves behind.
+    stale_head = head_path(log_path).read_bytes()
+    log.append_together([{"kind": "intent"}, {"kind": "outcome"}])  # anchored in the store
+    head_path(log_path).write_bytes(stale_head)
+    result = verify(log_path, store=store)
+    assert result.ok, result.reason
+    assert result.warning is not None
+    assert AuditLog(log_path, now=frozen_now, anchor=store).append({"kind": "intent"}).seq == 9
+    assert verify(log_path, store=store).warning is None
+
+
 # -- old, unkeyed logs ----------------------------------------------------------------------------------------
 
 
