@@ -18,6 +18,7 @@ from clockodo_mcp import __version__
 from clockodo_mcp.server.config import ConfigError, ServerConfig, config_from_env, parse_toolsets
 
 if TYPE_CHECKING:
+    from clockodo_mcp.fake.webhooks import Webhooks
     from clockodo_mcp.server.runtime import Runtime
     from clockodo_mcp.store import Store
 
@@ -102,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--seed", type=int, default=7)
     fake.add_argument("--size", default="small", help="small, large (100k+ entries) or a number of entries")
     fake.add_argument("--allow-remote", action="store_true", help="allow binding beyond loopback")
+    fake.add_argument(
+        "--webhook", action="append", default=[], metavar="URL", help="send Clockodo's webhooks to URL (repeatable)"
+    )
+    fake.add_argument("--webhook-token", default="", help="the token each webhook carries (default: none)")
+    fake.add_argument(
+        "--webhook-events", default="*", help="comma-separated event names or patterns, e.g. 'entry.*,project.*'"
+    )
     _add_today_option(fake)
 
     login = sub.add_parser("login", help="check your Clockodo e-mail and API key and store them in the system keyring")
@@ -353,8 +361,24 @@ def cmd_fake_server(args: argparse.Namespace) -> int:
         size=size,
         allow_remote=args.allow_remote,
         today=pinned_today(args),
+        webhooks=fake_webhooks(args.webhook, args.webhook_token, args.webhook_events),
     )
     return code
+
+
+def fake_webhooks(urls: Sequence[str], token: str, events: str) -> Webhooks | None:
+    """The fake's webhook subscriptions from the command line; a URL that is not http(s) is a ConfigError."""
+    from clockodo_mcp.fake.webhooks import Subscription, Webhooks
+
+    if not urls:
+        return None
+    patterns = tuple(e.strip() for e in events.split(",") if e.strip())
+    if not patterns:
+        raise ConfigError("--webhook-events names no event: give names or patterns such as 'entry.*,project.*'")
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"--webhook {url!r} is not an http(s) URL, e.g. http://127.0.0.1:8000/webhooks/clockodo")
+    return Webhooks([Subscription(i, url, token, patterns) for i, url in enumerate(urls, start=1)])
 
 
 def cli_store(url: str | None) -> Store:

@@ -17,6 +17,7 @@ from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.faults import FaultConfig, FaultMiddleware
 from clockodo_mcp.fake.routes import absences, clock, entries, entrygroups, masterdata, rates, reports
 from clockodo_mcp.fake.store import Store
+from clockodo_mcp.fake.webhooks import WebhookMiddleware, Webhooks
 
 
 def api_routes() -> list[BaseRoute]:
@@ -47,8 +48,10 @@ def create_app(
     *,
     faults: FaultConfig | None = None,
     now: Callable[[], datetime] | None = None,
+    webhooks: Webhooks | None = None,
 ) -> Starlette:
-    """A fake Clockodo serving `dataset` (the demo company when None) at `/api`; `now` freezes its clock."""
+    """A fake Clockodo serving `dataset` (the demo company when None) at `/api`; `now` freezes its clock; `webhooks`
+    are sent for every successful write (fake/webhooks.py)."""
     if dataset is None:
         # Imported here: the demo seed is optional for callers that bring their own dataset.
         from clockodo_mcp.fake.demo import seed
@@ -61,6 +64,17 @@ def create_app(
 
     store = Store(dataset, current_time)
     middleware = [Middleware(FaultMiddleware, config=faults)] if faults is not None else []
+    if webhooks is not None:  # inside the faults: a write applied whose answer a fault then loses still tells
+        store.entry_events = []
+        middleware.append(
+            Middleware(
+                WebhookMiddleware,
+                webhooks=webhooks,
+                drain_entry_events=store.drain_entry_events,
+                company_id=lambda: int(store.company.get("id") or 0),
+                now=current_time,
+            )
+        )
     app = Starlette(
         routes=[Mount("/api", routes=api_routes())],
         middleware=middleware,
@@ -68,4 +82,5 @@ def create_app(
     )
     app.state.store = store
     app.state.faults = faults
+    app.state.webhooks = webhooks
     return app

@@ -19,6 +19,7 @@ from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.auth import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY
 from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.faults import FaultConfig
+from clockodo_mcp.fake.webhooks import Webhooks
 
 
 def is_loopback(host: str) -> bool:
@@ -42,6 +43,7 @@ def serve(
     size: int | str = "small",
     allow_remote: bool = False,
     today: date | None = None,
+    webhooks: Webhooks | None = None,
 ) -> int:
     """Serve the demo company with uvicorn until interrupted; 2 when a non-loopback host or bad size is refused."""
     if not is_loopback(host) and not allow_remote:
@@ -59,7 +61,7 @@ def serve(
 
     clock = clock_for(today)
     day = clock.now().astimezone(DEMO_ZONE).date()
-    app = create_app(seed_demo(seed=seed, size=company_size, today=day), now=clock.now)
+    app = create_app(seed_demo(seed=seed, size=company_size, today=day), now=clock.now, webhooks=webhooks)
     print(f"Fake Clockodo API: http://{_url_host(host)}:{port}/api", file=sys.stderr)
     print(f"  owner:  {OWNER_EMAIL} / {OWNER_KEY}", file=sys.stderr)
     print(f"  worker: {WORKER_EMAIL} / {WORKER_KEY}", file=sys.stderr)
@@ -89,10 +91,11 @@ class BackgroundFakeServer:
         port: int = 0,
         faults: FaultConfig | None = None,
         now: Callable[[], datetime] | None = None,
+        webhooks: Webhooks | None = None,
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"BackgroundFakeServer only listens on loopback hosts, not {host!r}")
-        self.app: Starlette = create_app(dataset, faults=faults, now=now)
+        self.app: Starlette = create_app(dataset, faults=faults, now=now, webhooks=webhooks)
         self._host = host
         self._port = port
         self._server: uvicorn.Server | None = None

@@ -53,6 +53,8 @@ class Store:
         self.nonbusiness_days = _index(dataset.nonbusiness_days)
         # Bumped on every entry mutation; entry-group confirm keys are bound to it.
         self.version = 0
+        # What changed entries since the last drain, as webhook events (fake/webhooks.py); None: nobody listens.
+        self.entry_events: list[tuple[str, int]] | None = None
         self.secret = secrets.token_bytes(32)
         self.rate_book = RateBook(self.rates.values(), self.default_hourly_rate)
         self.texts: dict[str, int] = {}
@@ -131,7 +133,7 @@ class Store:
         if entry.time_last_change is None:
             entry.time_last_change = entry.time_insert
         self._by_id[entry.id] = entry
-        if entry.type == 1 and entry.time_until is None:
+        if self._is_running(entry):
             self._running[entry.users_id] = entry
 
     def entry(self, entry_id: int) -> EntryRecord | None:
@@ -156,11 +158,13 @@ class Store:
         self._by_id[entry.id] = entry
         self._track_running(entry, None)
         self.version += 1
+        self._event("entry.started" if self._is_running(entry) else "entry.created", entry.id)
         return entry
 
     def update_entry(self, entry: EntryRecord, changes: dict[str, Any]) -> EntryRecord:
         """Apply field changes, keeping the start order and the running-clock index right."""
         old_user = entry.users_id
+        was_running = self._is_running(entry)
         moved = "time_since" in changes and changes["time_since"] != entry.time_since
         if moved:
             self._remove_from_order(entry)
@@ -171,6 +175,8 @@ class Store:
             insort(self.entries, entry, key=_sort_key)
         self._track_running(entry, old_user)
         self.version += 1
+        stopped = was_running and not self._is_running(entry)
+        self._event("entry.stopped" if stopped else "entry.updated", entry.id)
         return entry
 
     def delete_entry(self, entry: EntryRecord) -> None:
@@ -180,6 +186,20 @@ class Store:
         if self._running.get(entry.users_id) is entry:
             del self._running[entry.users_id]
         self.version += 1
+        self._event("entry.deleted", entry.id)
+
+    def _event(self, name: str, entry_id: int) -> None:
+        if self.entry_events is not None:
+            self.entry_events.append((name, entry_id))
+
+    def drain_entry_events(self) -> list[tuple[str, int]]:
+        """The entry events since the last drain, oldest first (and from now on, events are recorded)."""
+        events, self.entry_events = self.entry_events or [], []
+        return events
+
+    @staticmethod
+    def _is_running(entry: EntryRecord) -> bool:
+        return entry.type == 1 and entry.time_until is None
 
     def _remove_from_order(self, entry: EntryRecord) -> None:
         index = bisect_left(self.entries, (entry.time_since, entry.id), key=_sort_key)
@@ -191,7 +211,7 @@ class Store:
     def _track_running(self, entry: EntryRecord, old_user: int | None) -> None:
         if old_user is not None and self._running.get(old_user) is entry:
             del self._running[old_user]
-        if entry.type == 1 and entry.time_until is None:
+        if self._is_running(entry):
             self._running[entry.users_id] = entry
 
     # -- calendar ----------------------------------------------------------------------------------------
