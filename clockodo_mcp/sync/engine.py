@@ -1,0 +1,539 @@
+"""One sync run: master data, then entries (backfill, or reconcile old months + re-pull the window), then aggregates.
+
+Clockodo has no "changed since" filter on entries, so correctness comes from ranges: every pull of a time range
+deletes the mirror's entries starting in it and writes what Clockodo returns, in one transaction. Months before the
+rolling window are compared with `/v2/entrygroups` (one request) and only months that differ are pulled again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from clockodo_mcp.clock import Clock
+from clockodo_mcp.clockodo import ClockodoClient, EntryGroup, Grouping
+from clockodo_mcp.clockodo.models.base import Page, Paging
+from clockodo_mcp.clockodo.paging import iterate_pages
+from clockodo_mcp.clockodo.resources.base import unexpected
+from clockodo_mcp.sync import schema as s
+from clockodo_mcp.sync.targets import MonthKey, Row, Target
+
+ENTRIES_PATH = "/v2/entries"
+PAGE_SIZE = 1000
+DEFAULT_BACKFILL_MONTHS = 24
+DEFAULT_WINDOW_DAYS = 60
+FALLBACK_ZONE = "Europe/Berlin"
+# Entries up to this far ahead (planned work) are mirrored too.
+FUTURE_DAYS = 366
+# Clockodo rounds group revenue to cents; the mirror sums unrounded entry revenue.
+REVENUE_TOLERANCE = 0.01
+MONTH_GROUPING = [Grouping.MONTH, Grouping.BILLABLE, Grouping.PROJECTS_ID, Grouping.USERS_ID]
+
+JSON = dict[str, Any]
+Progress = Callable[["ProgressEvent"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEvent:
+    """What the run is doing: a phase, months done of total, entries written so far, requests so far."""
+
+    phase: str
+    done: int
+    total: int
+    entries: int
+    requests: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """How far back, how wide the rolling window, and where our own records are."""
+
+    since: dt.date | None = None  # None: 24 months before the clock's today (or what the target recorded)
+    window_days: int = DEFAULT_WINDOW_DAYS
+    audit_path: Path | None = None
+    changes: Callable[[], list[Row]] | None = None  # rows of the `changes` table, from the local store
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one run did."""
+
+    requests: int = 0
+    entries_written: int = 0
+    backfilled_months: list[str] = field(default_factory=list)
+    checked_months: int = 0
+    repulled_months: list[str] = field(default_factory=list)
+    window: tuple[str, str] = ("", "")
+    seconds: float = 0.0
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _months(first: dt.date, stop: dt.date) -> list[dt.date]:
+    months, month = [], _month_start(first)
+    while month < stop:
+        months.append(month)
+        month = _add_months(month, 1)
+    return months
+
+
+class _MonthOf:
+    """The account-local month (YYYY-MM) of an ISO UTC timestamp, cached per minute: entries share few minutes."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, stamp: str | None) -> str | None:
+        if not stamp:
+            return None
+        minute = stamp[:16]
+        month = self.cache.get(minute)
+        if month is None:
+            moment = dt.datetime.fromisoformat(minute + ":00+00:00")
+            month = self.cache[minute] = moment.astimezone(self.zone).strftime("%Y-%m")
+        return month
+
+
+def make_rows(table: s.Table, items: Iterable[Mapping[str, Any]], extra: Mapping[str, object]) -> list[Row]:
+    """Rows of `table` from Clockodo objects (as plain JSON), plus the derived values in `extra`."""
+    names = table.column_names
+    nested = [(c.name, c.path) for c in table.columns if len(c.path) > 1]
+    jsons = [c.name for c in table.columns if c.type == "json" and c.source != ""]
+    texts = [c.name for c in table.columns if c.type in ("text", "date", "timestamp") and c.source != ""]
+    rows = []
+    for item in items:
+        flat = {**item, **extra}
+        for name, path in nested:
+            value: Any = item
+            for part in path:
+                value = value.get(part) if isinstance(value, Mapping) else None
+            flat[name] = value
+        for name in jsons:
+            value = flat.get(name)
+            flat[name] = None if value is None else json.dumps(value, separators=(",", ":"), sort_keys=True)
+        for name in texts:
+            value = flat.get(name)
+            if value is not None and not isinstance(value, str):
+                flat[name] = str(value)
+        rows.append(tuple(map(flat.get, names)))
+    return rows
+
+
+def entry_rows(page: list[JSON], month_of: _MonthOf, synced_at: str) -> list[Row]:
+    """Rows of `entries` (the hot path: no copies, one C-level lookup per column)."""
+    names = s.ENTRIES.column_names
+    rows = []
+    for item in page:
+        item["running"] = item.get("type", 1) == 1 and item.get("time_until") is None
+        item["month"] = month_of(item.get("time_since"))
+        item["synced_at"] = synced_at
+        rows.append(tuple(map(item.get, names)))
+    return rows
+
+
+def _group_leaves(groups: list[EntryGroup], path: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], EntryGroup]]:
+    for group in groups:
+        key = (*path, group.group)
+        if group.sub_groups:
+            yield from _group_leaves(group.sub_groups, key)
+        else:
+            yield key, group
+
+
+def _as_int(text: str) -> int:
+    return int(text) if text.lstrip("-").isdigit() else 0
+
+
+class SyncRun:
+    """One run against one client and one target; `run()` does it."""
+
+    def __init__(
+        self,
+        client: ClockodoClient,
+        target: Target,
+        clock: Clock,
+        options: SyncOptions | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.client = client
+        self.target = target
+        self.clock = clock
+        self.options = options or SyncOptions()
+        self.progress = progress
+        self.report = SyncReport()
+        self._requests_at_start = client.request_count
+        self._done = 0
+        self._total = 0
+        self._phase = ""
+
+    # --- progress -------------------------------------------------------------------------------------------------
+
+    def _tell(self) -> None:
+        self.report.requests = self.client.request_count - self._requests_at_start
+        if self.progress is not None:
+            self.progress(
+                ProgressEvent(self._phase, self._done, self._total, self.report.entries_written, self.report.requests)
+            )
+
+    # --- the run --------------------------------------------------------------------------------------------------
+
+    async def run(self) -> SyncReport:
+        """Sync once; returns what was done. On an exception, committed ranges stay and the next run resumes."""
+        started = self.clock.monotonic()
+        now = self.clock.now()
+        self.synced_at = _iso(now)
+        state = self.target.read_state()
+        me = await self.client.users.me()
+        try:
+            zone = ZoneInfo(state.get("time_zone") or me.timezone or FALLBACK_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo(FALLBACK_ZONE)
+        self.zone = zone
+        today = now.astimezone(zone).date()
+        since = _month_start(self.options.since or _add_months(today, -DEFAULT_BACKFILL_MONTHS))
+        recorded = state.get("since")
+        backfilled = state.get("backfill_complete") == "1"
+        if recorded and self.options.since is None:
+            since = dt.date.fromisoformat(recorded)
+        elif recorded and since < dt.date.fromisoformat(recorded):
+            backfilled = False  # an earlier --since: pull the older months too
+            state.pop("backfill_cursor", None)
+        window_start = _month_start(today - dt.timedelta(days=max(self.options.window_days, 0)))
+        window_start = max(window_start, since)
+        end = now + dt.timedelta(days=FUTURE_DAYS)
+        self.report.window = (window_start.isoformat(), _iso(end))
+        old_months = _months(since, window_start)
+        cursor = state.get("backfill_cursor")
+        backfill_months = (
+            [m for m in old_months if cursor is None or m >= dt.date.fromisoformat(cursor)] if not backfilled else []
+        )
+        self._total = len(backfill_months) + 2
+        self._phase = "master data"
+        self._tell()
+        projects = await self._master_data(since, today)
+        self._done += 1
+        self._phase = "entries"
+        self._tell()
+
+        groups = await self.client.entry_groups.get(
+            self._local(since),
+            end,
+            grouping=MONTH_GROUPING,
+            calc_also_revenues_for_projects_with_hard_budget=True,
+        )
+        remote = self._remote_months(groups)
+        with self.target.transaction() as writer:
+            writer.set_state(
+                {"since": since.isoformat(), "time_zone": zone.key, "last_run_started_at": self.synced_at},
+                self.synced_at,
+            )
+        for month in backfill_months:
+            following = _add_months(month, 1)
+            await self._pull(self._local(month), self._local(following), {"backfill_cursor": following.isoformat()})
+            self.report.backfilled_months.append(month.strftime("%Y-%m"))
+            self._done += 1
+            self._tell()
+        if backfilled and old_months:
+            for month in self._differing_months(remote, old_months, window_start):
+                self._phase = f"re-pull {month:%Y-%m}"
+                await self._pull(self._local(month), self._local(_add_months(month, 1)), {})
+                self.report.repulled_months.append(month.strftime("%Y-%m"))
+                self._tell()
+        self._phase = "window"
+        self._tell()
+        await self._pull(
+            self._local(window_start),
+            end,
+            {"backfill_complete": "1", "backfill_cursor": window_start.isoformat()},
+            drop_before=self._local(since),
+        )
+        self._phase = "aggregates"
+        await self._finish(remote, projects, since, window_start, today, end)
+        self._done += 1
+        self.report.seconds = self.clock.monotonic() - started
+        self._tell()
+        return self.report
+
+    def _local(self, day: dt.date) -> dt.datetime:
+        """The UTC instant a local calendar day starts at."""
+        return dt.datetime.combine(day, dt.time(), tzinfo=self.zone).astimezone(dt.UTC)
+
+    # --- master and people data -----------------------------------------------------------------------------------
+
+    async def _master_data(self, since: dt.date, today: dt.date) -> list[JSON]:
+        c = self.client
+        years = list(range(since.year, today.year + 2))
+
+        def plain(items: Iterable[Any]) -> list[JSON]:
+            return [item.model_dump(mode="json") for item in items]
+
+        (customers, projects, subprojects, services, lumpsums, users, teams, absences, targets) = await asyncio.gather(
+            c.customers.all(),
+            c.projects.all(),
+            c.subprojects.all(),
+            c.services.all(),
+            c.lump_sum_services.all(),
+            c.users.all(),
+            c.teams.all(),
+            c.absences.list(year=years),
+            c.target_hours.list(),
+        )
+        holidays = await asyncio.gather(*(c.nonbusiness_days.list(year) for year in years))
+        extra = {"synced_at": self.synced_at}
+        tables: list[tuple[s.Table, list[Row]]] = [
+            (s.CUSTOMERS, make_rows(s.CUSTOMERS, plain(customers), extra)),
+            (s.PROJECTS, make_rows(s.PROJECTS, plain(projects), extra)),
+            (s.SUBPROJECTS, make_rows(s.SUBPROJECTS, plain(subprojects), extra)),
+            (s.SERVICES, make_rows(s.SERVICES, plain(services), extra)),
+            (s.LUMPSUM_SERVICES, make_rows(s.LUMPSUM_SERVICES, plain(lumpsums), extra)),
+            (s.USERS, make_rows(s.USERS, plain(users), extra)),
+            (s.TEAMS, make_rows(s.TEAMS, plain(teams), extra)),
+            (s.ABSENCES, make_rows(s.ABSENCES, plain(absences), extra)),
+            (s.TARGET_HOURS, make_rows(s.TARGET_HOURS, plain(targets), extra)),
+            (
+                s.NONBUSINESS_DAYS,
+                [
+                    row
+                    for year, days in zip(years, holidays, strict=True)
+                    for row in make_rows(s.NONBUSINESS_DAYS, plain(days), {**extra, "for_year": year})
+                ],
+            ),
+            (s.AUDIT_LOG, self._audit_rows()),
+        ]
+        if self.options.changes is not None:
+            tables.append((s.CHANGES, self.options.changes()))
+        self._active_users = [u.id for u in users if u.active]
+        with self.target.transaction() as writer:
+            for table, rows in tables:
+                writer.replace(table, rows)
+        self._tell()
+        return plain(projects)
+
+    def _audit_rows(self) -> list[Row]:
+        path = self.options.audit_path
+        if path is None or not path.exists():
+            return []
+        from clockodo_mcp.audit.readers import iter_records
+
+        rows: dict[int, Row] = {}
+        for record in iter_records(path):
+            seq = record.get("seq")
+            if not isinstance(seq, int):
+                continue
+            item = {**record, "record": record}
+            rows[seq] = make_rows(s.AUDIT_LOG, [item], {"synced_at": self.synced_at})[0]
+        return list(rows.values())
+
+    # --- entries --------------------------------------------------------------------------------------------------
+
+    def _entry_pages(self, since: dt.datetime, until: dt.datetime) -> AsyncIterator[list[JSON]]:
+        params: JSON = {
+            "time_since": since,
+            "time_until": until,
+            "enhanced_list": True,
+            "calc_also_revenues_for_projects_with_hard_budget": True,
+            "items_per_page": PAGE_SIZE,
+        }
+
+        async def fetch(number: int) -> Page[list[JSON]]:
+            body = await self.client.request("GET", ENTRIES_PATH, params={**params, "page": number})
+            entries = body.get("entries") if isinstance(body, dict) else None
+            if not isinstance(entries, list):
+                raise unexpected(f"GET {ENTRIES_PATH}", f"expected 'entries' in {str(body)[:200]!r}")
+            paging = Paging.model_validate(body.get("paging") or {})
+            # Built without validation: each page is one item (the list), validated rows follow in entry_rows.
+            return Page[list[JSON]].model_construct(items=[entries], paging=paging)
+
+        return iterate_pages(fetch, concurrency=self.client.page_concurrency)
+
+    async def _pull(
+        self,
+        since: dt.datetime,
+        until: dt.datetime,
+        state: Mapping[str, str],
+        drop_before: dt.datetime | None = None,
+    ) -> None:
+        """Replace the mirror's entries starting in [since, until) with Clockodo's, in one transaction."""
+        month_of = _MonthOf(self.zone)
+        with self.target.transaction() as writer:
+            writer.delete_range(s.ENTRIES, "time_since", _iso(since), _iso(until))
+            if drop_before is not None:
+                writer.delete_range(s.ENTRIES, "time_since", "1970-01-01T00:00:00Z", _iso(drop_before))
+            async for page in self._entry_pages(since, until):
+                rows = entry_rows(page, month_of, self.synced_at)
+                writer.merge(s.ENTRIES, rows)
+                self.report.entries_written += len(rows)
+                self._tell()
+            if state:
+                writer.set_state(state, self.synced_at)
+
+    def _remote_months(self, groups: list[EntryGroup]) -> dict[MonthKey, tuple[int, float]]:
+        remote: dict[MonthKey, tuple[int, float]] = {}
+        for (month, billable, project, user), group in _group_leaves(groups):
+            remote[(month, _as_int(billable), _as_int(project), _as_int(user))] = (group.duration, group.revenue or 0.0)
+        return remote
+
+    def _differing_months(
+        self, remote: Mapping[MonthKey, tuple[int, float]], months: list[dt.date], window_start: dt.date
+    ) -> list[dt.date]:
+        """The months before the window whose sums in the mirror differ from Clockodo's."""
+        mirror = self.target.mirror_months(_iso(self._local(months[0])), _iso(self._local(window_start)))
+        names = {m.strftime("%Y-%m"): m for m in months}
+        self.report.checked_months = len(months)
+        differing: set[str] = set()
+        for key in remote.keys() | mirror.keys():
+            if key[0] not in names or key[0] in differing:
+                continue
+            ours, theirs = mirror.get(key, (0, 0.0)), remote.get(key, (0, 0.0))
+            if ours[0] != theirs[0] or abs(ours[1] - theirs[1]) >= REVENUE_TOLERANCE:
+                differing.add(key[0])
+        return sorted(names[name] for name in differing)
+
+    # --- aggregates, budgets, work times, state --------------------------------------------------------------------
+
+    async def _finish(
+        self,
+        remote: Mapping[MonthKey, tuple[int, float]],
+        projects: list[JSON],
+        since: dt.date,
+        window_start: dt.date,
+        today: dt.date,
+        end: dt.datetime,
+    ) -> None:
+        starts = [dt.date.fromisoformat(p["start_date"]) for p in projects if p.get("start_date")]
+        budget_since = min([since, *starts])
+        used_groups, work_days = await asyncio.gather(
+            self.client.entry_groups.get(
+                self._local(budget_since),
+                end,
+                grouping=[Grouping.PROJECTS_ID],
+                calc_also_revenues_for_projects_with_hard_budget=True,
+            ),
+            self._work_times(window_start, today),
+        )
+        used = {_as_int(g.group): (g.duration, g.revenue or 0.0) for g in used_groups}
+        extra = {"synced_at": self.synced_at}
+        months = [
+            (month, project, user, billable, duration, revenue, self.synced_at)
+            for (month, billable, project, user), (duration, revenue) in remote.items()
+        ]
+        snapshots = [
+            (
+                today.isoformat(),
+                p["id"],
+                p.get("customers_id"),
+                p.get("name"),
+                p.get("completed"),
+                (p.get("budget") or {}).get("monetary"),
+                (p.get("budget") or {}).get("hard"),
+                (p.get("budget") or {}).get("amount"),
+                used.get(p["id"], (0, 0.0))[0],
+                used.get(p["id"], (0, 0.0))[1],
+                p.get("billed_money"),
+                self.synced_at,
+            )
+            for p in projects
+        ]
+        work_rows = make_rows(s.WORK_TIMES, work_days, extra)
+        with self.target.transaction() as writer:
+            writer.replace(s.ENTRY_MONTHS, months)
+            writer.merge(s.BUDGET_SNAPSHOTS, snapshots)
+            writer.replace(s.WORK_TIMES, work_rows)
+            self.report.requests = self.client.request_count - self._requests_at_start
+            writer.set_state(
+                {
+                    "last_run_finished_at": self.synced_at,
+                    "last_run_requests": str(self.report.requests),
+                    "last_run_entries": str(self.report.entries_written),
+                    "last_run_repulled_months": ",".join(self.report.repulled_months),
+                    "window_start": window_start.isoformat(),
+                },
+                self.synced_at,
+            )
+
+    async def _work_times(self, since: dt.date, today: dt.date) -> list[JSON]:
+        """Every active user's work-time intervals in the window (one interval per row)."""
+        if self.options.window_days <= 0:
+            return []
+        until = min(today, since + dt.timedelta(days=365))
+        limit = asyncio.Semaphore(self.client.page_concurrency)
+
+        async def one(user: int) -> list[JSON]:
+            async with limit:
+                rows: list[JSON] = []
+                async for day in self.client.work_times.iter(since, until, users_id=user):
+                    for interval in day.intervals:
+                        rows.append(
+                            {
+                                "users_id": day.users_id,
+                                "date": day.date.isoformat(),
+                                "offset": day.offset,
+                                "time_since": _iso(interval.time_since),
+                                "time_until": None if interval.time_until is None else _iso(interval.time_until),
+                            }
+                        )
+                return rows
+
+        batches: list[list[JSON]] = await asyncio.gather(*(one(user) for user in self._active_users))
+        return [row for batch in batches for row in batch]
+
+
+async def sync_once(
+    client: ClockodoClient,
+    target: Target,
+    clock: Clock,
+    options: SyncOptions | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Open the target, run one sync, close the target."""
+    target.open()
+    try:
+        return await SyncRun(client, target, clock, options, progress).run()
+    finally:
+        target.close()
+
+
+def changes_rows(store: Any, synced_at: str) -> list[Row]:
+    """Rows of `changes` from a store's write journal (all of it, newest first)."""
+    rows: list[Row] = []
+    offset = 0
+    while True:
+        batch = store.list_changes(limit=500, offset=offset)
+        for change in batch:
+            rows.append(
+                (
+                    change.change_id,
+                    change.tool,
+                    change.status,
+                    change.confirmed_by,
+                    _iso(change.created_at),
+                    _iso(change.updated_at),
+                    change.summary,
+                    change.undoes,
+                    change.error,
+                    json.dumps(change.args, default=str),
+                    None if change.result is None else json.dumps(change.result, default=str),
+                    synced_at,
+                )
+            )
+        if len(batch) < 500:
+            return rows
+        offset += 500
