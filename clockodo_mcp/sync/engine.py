@@ -58,6 +58,7 @@ class SyncOptions:
     window_days: int = DEFAULT_WINDOW_DAYS
     audit_path: Path | None = None
     changes: Callable[[], list[Row]] | None = None  # rows of the `changes` table, from the local store
+    page_size: int = PAGE_SIZE  # entries per request (Clockodo's maximum; smaller only to test page boundaries)
 
 
 @dataclass(slots=True)
@@ -350,7 +351,7 @@ class SyncRun:
             "time_until": until,
             "enhanced_list": True,
             "calc_also_revenues_for_projects_with_hard_budget": True,
-            "items_per_page": PAGE_SIZE,
+            "items_per_page": self.options.page_size,
         }
 
         async def fetch(number: int) -> Page[list[JSON]]:
