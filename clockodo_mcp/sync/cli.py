@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
+from clockodo_mcp.clock import Clock, clock_for, today_from_env
 from clockodo_mcp.clockodo import ClockodoError
 from clockodo_mcp.sync.engine import (
     DEFAULT_WINDOW_DAYS,
@@ -125,6 +126,7 @@ async def run_sync(
     url: str,
     options: SyncOptions,
     *,
+    clock: Clock,
     quiet: bool,
     every: float | None,
     stream: TextIO,
@@ -136,7 +138,7 @@ async def run_sync(
             display = None if quiet else _Display(stream)
             target = open_target(url)
             try:
-                report = await sync_once(runtime.client, target, runtime.clock, options, display)
+                report = await sync_once(runtime.client, target, clock, options, display)
             finally:
                 if display is not None:
                     display.close()
@@ -164,20 +166,25 @@ def cmd_sync(args: argparse.Namespace, make_runtime: Callable[[argparse.Namespac
             raise SyncUsageError("--window-days must be 0 or more (e.g. 60).")
         url = args.to or default_target_url()
         open_target(url)  # refuse a malformed URL before connecting to Clockodo
-    except (SyncUsageError, TargetError) as error:
+        today = today_from_env(args.today)
+    except (SyncUsageError, TargetError, ValueError) as error:
         print(f"clockodo-mcp: {error}", file=sys.stderr)
         return 2
     runtime = make_runtime(args)
     store = runtime.store
+    # --today pins the calendar the sync reckons its months and windows from (the demo, tests); else the real one.
+    clock = clock_for(today) if today is not None else runtime.clock
 
     def changes() -> list[tuple[Any, ...]]:
         if not store.exists():
             return []
-        return changes_rows(store, runtime.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return changes_rows(store, clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     options = SyncOptions(since=since, window_days=args.window_days, audit_path=runtime.audit.path, changes=changes)
     try:
-        return asyncio.run(run_sync(runtime, url, options, quiet=args.quiet, every=every, stream=sys.stderr))
+        return asyncio.run(
+            run_sync(runtime, url, options, clock=clock, quiet=args.quiet, every=every, stream=sys.stderr)
+        )
     except TargetError as error:
         print(f"clockodo-mcp: {error}", file=sys.stderr)
         return 2

@@ -389,7 +389,9 @@ class ParquetTarget(DuckDBTarget):
             )
         if "sync_state" in existing:
             self._check_version(self.read_state())
-        else:
+        # Every table has a file from the start (empty until written), so BI tools find the whole schema.
+        self._dirty |= {t.name for t in TABLES} - existing
+        if "sync_state" not in existing:
             with self.transaction() as writer:
                 writer.set_state({"schema_version": str(SCHEMA_VERSION)}, _epoch_iso())
 
