@@ -202,6 +202,7 @@ class SyncRun:
         now = self.clock.now()
         self.synced_at = _iso(now)
         state = self.target.read_state()
+        self._state = state
         me = await self.client.users.me()
         try:
             zone = ZoneInfo(state.get("time_zone") or me.timezone or FALLBACK_ZONE)
@@ -421,6 +422,8 @@ class SyncRun:
     ) -> None:
         starts = [dt.date.fromisoformat(p["start_date"]) for p in projects if p.get("start_date")]
         budget_since = min([since, *starts])
+        # Work times cost one request per co-worker: pulled on the first run of each day, not on every run.
+        work_times_due = self._state.get("work_times_date") != today.isoformat()
         used_groups, work_days = await asyncio.gather(
             self.client.entry_groups.get(
                 self._local(budget_since),
@@ -428,7 +431,7 @@ class SyncRun:
                 grouping=[Grouping.PROJECTS_ID],
                 calc_also_revenues_for_projects_with_hard_budget=True,
             ),
-            self._work_times(window_start, today),
+            self._work_times(window_start, today) if work_times_due else _nothing(),
         )
         used = {_as_int(g.group): (g.duration, g.revenue or 0.0) for g in used_groups}
         extra = {"synced_at": self.synced_at}
@@ -457,10 +460,12 @@ class SyncRun:
         with self.target.transaction() as writer:
             writer.replace(s.ENTRY_MONTHS, months)
             writer.merge(s.BUDGET_SNAPSHOTS, snapshots)
-            writer.replace(s.WORK_TIMES, work_rows)
+            if work_times_due:
+                writer.replace(s.WORK_TIMES, work_rows)
             self.report.requests = self.client.request_count - self._requests_at_start
             writer.set_state(
                 {
+                    "work_times_date": today.isoformat() if work_times_due else self._state.get("work_times_date", ""),
                     "last_run_finished_at": self.synced_at,
                     "last_run_requests": str(self.report.requests),
                     "last_run_entries": str(self.report.entries_written),
@@ -495,6 +500,10 @@ class SyncRun:
 
         batches: list[list[JSON]] = await asyncio.gather(*(one(user) for user in self._active_users))
         return [row for batch in batches for row in batch]
+
+
+async def _nothing() -> list[JSON]:
+    return []
 
 
 async def sync_once(

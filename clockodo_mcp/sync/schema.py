@@ -372,7 +372,8 @@ NONBUSINESS_DAYS = Table(
 WORK_TIMES = Table(
     "work_times",
     ("users_id", "time_since"),
-    "Work-time (attendance) intervals per co-worker, for the rolling window of the last run.",
+    "Work-time (attendance) intervals per co-worker over the rolling window, refreshed on the first run of each day "
+    "(one request per co-worker).",
     "GET /v2/workTimes?users_id=…",
     (
         _c("users_id", "int", "co-worker"),
@@ -435,7 +436,7 @@ AUDIT_LOG = Table(
         _c("tool", "text", "the MCP tool"),
         _c("status", "text", "outcome status (ok, preview, rejected, error)"),
         _c("change_id", "text", "the write's journal id (joins changes)"),
-        _c("record", "json", "the whole record", "", ""),
+        _c("record", "json", "the whole record"),
         _SYNCED,
     ),
 )

@@ -147,4 +147,3 @@ def test_a_new_mirror_starts_in_an_empty_directory(tmp_path):
     finally:
         target.close()
     assert Path(tmp_path / "new" / "dir" / "m.duckdb").is_file()
-
