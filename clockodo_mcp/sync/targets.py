@@ -109,6 +109,15 @@ class Writer(ABC):
     def merge(self, table: Table, rows: Sequence[Row]) -> None:
         """Insert `rows`, replacing rows with the same primary key."""
 
+    def insert_items(self, table: Table, items: Sequence[Mapping[str, Any]]) -> None:
+        """Write objects carrying every column by name; a key may still exist elsewhere until `settle`."""
+        names = table.column_names
+        self.merge(table, [tuple(map(item.get, names)) for item in items])
+
+    def settle(self, table: Table, column: str, since: str, until: str) -> None:
+        """After `insert_items` for rows with `column` in [since, until): drop the other copies of their keys."""
+        del table, column, since, until  # `merge` (the default `insert_items`) replaced them already
+
     def set_state(self, values: Mapping[str, str | None], now: str) -> None:
         """Merge sync-state values (None deletes nothing: it stores an empty value)."""
         self.merge(SYNC_STATE, [(key, "" if value is None else value, now) for key, value in values.items()])
@@ -247,6 +256,34 @@ class _SqlWriter(Writer):
         self.t.execute(f"DROP TABLE {stage}")
 
 
+class _DuckDBWriter(_SqlWriter):
+    """Entry pages go straight from Arrow into the table; one statement per pull then removes stale copies."""
+
+    t: DuckDBTarget
+
+    def insert_items(self, table: Table, items: Sequence[Mapping[str, Any]]) -> None:
+        if items:
+            self.t.insert_arrow(table, self.t.arrow_from_items(table, items))
+
+    def settle(self, table: Table, column: str, since: str, until: str) -> None:
+        key = _quote(table.key[0])
+        col = _quote(column)
+        name = _quote(table.name)
+        in_range = f"{col} >= CAST(? AS TIMESTAMPTZ) AND {col} < CAST(? AS TIMESTAMPTZ)"
+        con = self.t.connection
+        # An entry that moved into the range from elsewhere: its old copy goes.
+        con.execute(
+            f"DELETE FROM {name} WHERE NOT ({in_range}) AND {key} IN (SELECT {key} FROM {name} WHERE {in_range})",
+            [since, until, since, until],
+        )
+        # An entry seen twice while pages shifted under a concurrent change: one copy stays.
+        con.execute(
+            f"DELETE FROM {name} WHERE rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER "
+            f"(PARTITION BY {key}) AS n FROM {name} WHERE {in_range}) WHERE n > 1)",
+            [since, until],
+        )
+
+
 class DuckDBTarget(_SqlTarget):
     """A DuckDB file (the default): one connection, one writer."""
 
@@ -297,28 +334,54 @@ class DuckDBTarget(_SqlTarget):
     def fetch(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         return [tuple(r) for r in self._con.execute(sql.replace("%s", "?"), list(params)).fetchall()]
 
+    @property
+    def connection(self) -> Any:
+        """The open DuckDB connection."""
+        return self._con
+
+    def arrow_schema(self, table: Table) -> Any:
+        """Arrow types for a table's rows as they come in: numbers, booleans, and ISO text for dates and times."""
+        import pyarrow as pa
+
+        kinds = {"int": pa.int64(), "float": pa.float64(), "money": pa.float64(), "bool": pa.bool_()}
+        return pa.schema([(c.name, kinds.get(c.type, pa.string())) for c in table.columns])
+
+    def arrow_from_items(self, table: Table, items: Sequence[Mapping[str, Any]]) -> Any:
+        """An Arrow table from objects keyed by column name (built in C++: the fast path for entry pages)."""
+        import pyarrow as pa
+
+        return pa.Table.from_pylist(list(items), schema=self.arrow_schema(table))
+
+    def _select_cast(self, table: Table) -> str:
+        return ", ".join(f"CAST({_quote(c.name)} AS {self.types[c.type]}) AS {_quote(c.name)}" for c in table.columns)
+
+    def insert_arrow(self, table: Table, batch: Any) -> None:
+        """Append an Arrow table, casting ISO text to dates and timestamps."""
+        view = f"arrow_{uuid.uuid4().hex[:8]}"
+        self._con.register(view, batch)
+        try:
+            self._con.execute(f"INSERT INTO {_quote(table.name)} SELECT {self._select_cast(table)} FROM {view}")
+        finally:
+            self._con.unregister(view)
+
     def load_stage(self, name: str, table: Table, rows: Sequence[Row]) -> None:
         """Rows → an Arrow table → a typed temporary table (DuckDB casts ISO text to dates and timestamps)."""
         import pyarrow as pa
 
-        arrow_types = {"int": pa.int64(), "float": pa.float64(), "money": pa.float64(), "bool": pa.bool_()}
+        schema = self.arrow_schema(table)
         columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.columns]
-        arrays = [
-            pa.array(values, type=arrow_types.get(c.type, pa.string()))
-            for c, values in zip(table.columns, columns, strict=True)
-        ]
-        batch = pa.Table.from_arrays(arrays, names=list(table.column_names))
+        arrays = [pa.array(values, type=field.type) for field, values in zip(schema, columns, strict=True)]
+        batch = pa.Table.from_arrays(arrays, schema=schema)
         view = f"{name}_arrow"
         self._con.register(view, batch)
-        select = ", ".join(f"CAST({_quote(c.name)} AS {self.types[c.type]}) AS {_quote(c.name)}" for c in table.columns)
-        self._con.execute(f"CREATE TEMP TABLE {name} AS SELECT {select} FROM {view}")
+        self._con.execute(f"CREATE TEMP TABLE {name} AS SELECT {self._select_cast(table)} FROM {view}")
         self._con.unregister(view)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Writer]:
         self._con.execute("BEGIN TRANSACTION")
         try:
-            yield _SqlWriter(self)
+            yield _DuckDBWriter(self)
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
