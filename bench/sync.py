@@ -72,10 +72,12 @@ async def one_run(base: str, url: str) -> tuple[SyncReport, float]:
 
 
 def line(label: str, report: SyncReport, seconds: float) -> str:
-    rate = report.entries_written / seconds if seconds else 0.0
+    overall = report.entries_written / seconds if seconds else 0.0
+    pulling = report.entries_written / report.pull_seconds if report.pull_seconds else 0.0
     return (
-        f"| {label} | {report.requests} | {seconds:.2f} s | {report.entries_written:,} | {rate:,.0f} | "
-        f"{len(report.backfilled_months)} / {report.checked_months} / {len(report.repulled_months)} |"
+        f"| {label} | {report.requests} | {seconds:.2f} s | {report.entries_written:,} | {pulling:,.0f} | "
+        f"{overall:,.0f} | {len(report.backfilled_months)} / {report.checked_months} / "
+        f"{len(report.repulled_months)} |"
     )
 
 
@@ -96,8 +98,11 @@ def main() -> None:
                 url = args.to
             print(f"target: {open_target(url).location}; fake: {args.size} company over loopback HTTP")
             print()
-            print("| run | Clockodo requests | wall time | entries written | entries/s | months backfilled/checked/re-pulled |")
-            print("|---|---|---|---|---|---|")
+            print(
+                "| run | Clockodo requests | wall time | entries written | entries/s while pulling | entries/s overall "
+                "| months backfilled / checked / re-pulled |"
+            )
+            print("|---|---|---|---|---|---|---|")
             report, seconds = asyncio.run(one_run(base, url))
             print(line("backfill (first run of the day: + work times)", report, seconds))
             for n in range(args.repeat_no_change):

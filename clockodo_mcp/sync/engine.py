@@ -17,12 +17,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clockodo_mcp.clock import Clock
-from clockodo_mcp.clockodo import ClockodoClient, EntryGroup, Grouping
+from clockodo_mcp.clockodo import ClockodoClient
 from clockodo_mcp.clockodo.models.base import Page, Paging
 from clockodo_mcp.clockodo.paging import iterate_pages
 from clockodo_mcp.clockodo.resources.base import unexpected
 from clockodo_mcp.sync import schema as s
-from clockodo_mcp.sync.targets import MonthKey, Row, Target
+from clockodo_mcp.sync.targets import Row, Target
 
 ENTRIES_PATH = "/v2/entries"
 PAGE_SIZE = 1000
@@ -33,9 +33,10 @@ FALLBACK_ZONE = "Europe/Berlin"
 FUTURE_DAYS = 366
 # Clockodo rounds group revenue to cents; the mirror sums unrounded entry revenue.
 REVENUE_TOLERANCE = 0.01
-MONTH_GROUPING = [Grouping.MONTH, Grouping.BILLABLE, Grouping.PROJECTS_ID, Grouping.USERS_ID]
+GROUPS_PATH = "/v2/entrygroups"
 
 JSON = dict[str, Any]
+Sums = dict[tuple[str, int, int], tuple[int, float]]  # (month, project or 0, user or billable) → (seconds, money)
 Progress = Callable[["ProgressEvent"], None]
 
 
@@ -72,6 +73,7 @@ class SyncReport:
     repulled_months: list[str] = field(default_factory=list)
     window: tuple[str, str] = ("", "")
     seconds: float = 0.0
+    pull_seconds: float = 0.0  # of `seconds`, the time spent pulling entries (fetch, convert, write)
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -145,15 +147,6 @@ def add_derived(page: list[JSON], month_of: _MonthOf, synced_at: str) -> list[JS
         item["month"] = month_of(item.get("time_since"))
         item["synced_at"] = synced_at
     return page
-
-
-def _group_leaves(groups: list[EntryGroup], path: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], EntryGroup]]:
-    for group in groups:
-        key = (*path, group.group)
-        if group.sub_groups:
-            yield from _group_leaves(group.sub_groups, key)
-        else:
-            yield key, group
 
 
 def _as_int(text: str) -> int:
@@ -232,13 +225,12 @@ class SyncRun:
         self._phase = "entries"
         self._tell()
 
-        groups = await self.client.entry_groups.get(
-            self._local(since),
-            end,
-            grouping=MONTH_GROUPING,
-            calc_also_revenues_for_projects_with_hard_budget=True,
+        # Clockodo's own sums, one request each: per month × project × user over everything (stored as
+        # entry_months), and per month × project × billing state before the window (which catches billing changes).
+        by_user, by_billing = await asyncio.gather(
+            self._month_sums(self._local(since), end, "users_id"),
+            self._month_sums(self._local(since), self._local(window_start), "billable"),
         )
-        remote = self._remote_months(groups)
         with self.target.transaction() as writer:
             writer.set_state(
                 {"since": since.isoformat(), "time_zone": zone.key, "last_run_started_at": self.synced_at},
@@ -251,7 +243,7 @@ class SyncRun:
             self._done += 1
             self._tell()
         if backfilled and old_months:
-            for month in self._differing_months(remote, old_months, window_start):
+            for month in self._differing_months(by_user, by_billing, old_months, window_start):
                 self._phase = f"re-pull {month:%Y-%m}"
                 await self._pull(self._local(month), self._local(_add_months(month, 1)), {})
                 self.report.repulled_months.append(month.strftime("%Y-%m"))
@@ -265,7 +257,7 @@ class SyncRun:
             drop_before=self._local(since),
         )
         self._phase = "aggregates"
-        await self._finish(remote, projects, since, window_start, today, end)
+        await self._finish(by_user, projects, window_start, today)
         self._done += 1
         self.report.seconds = self.clock.monotonic() - started
         self._tell()
@@ -372,6 +364,7 @@ class SyncRun:
     ) -> None:
         """Replace the mirror's entries starting in [since, until) with Clockodo's, in one transaction."""
         month_of = _MonthOf(self.zone)
+        started = self.clock.monotonic()
         with self.target.transaction() as writer:
             writer.delete_range(s.ENTRIES, "time_since", _iso(since), _iso(until))
             if drop_before is not None:
@@ -383,58 +376,63 @@ class SyncRun:
             writer.settle(s.ENTRIES, "time_since", _iso(since), _iso(until))
             if state:
                 writer.set_state(state, self.synced_at)
+        self.report.pull_seconds += self.clock.monotonic() - started
 
-    def _remote_months(self, groups: list[EntryGroup]) -> dict[MonthKey, tuple[int, float]]:
-        remote: dict[MonthKey, tuple[int, float]] = {}
-        for (month, billable, project, user), group in _group_leaves(groups):
-            remote[(month, _as_int(billable), _as_int(project), _as_int(user))] = (group.duration, group.revenue or 0.0)
-        return remote
+    async def _month_sums(self, since: dt.datetime, until: dt.datetime, second: str) -> Sums:
+        """Clockodo's (duration, revenue) per month × project × `second` (users_id or billable), in one request."""
+        if until <= since:
+            return {}
+        params: JSON = {
+            "time_since": since,
+            "time_until": until,
+            "grouping": ["month", "projects_id", second],
+            "calc_also_revenues_for_projects_with_hard_budget": True,
+        }
+        # Read as plain JSON: on a big account the tree is megabytes, and only three levels of sums are needed.
+        body = await self.client.request("GET", GROUPS_PATH, params=params)
+        groups = body.get("groups") if isinstance(body, dict) else None
+        if not isinstance(groups, list):
+            raise unexpected(f"GET {GROUPS_PATH}", f"expected 'groups' in {str(body)[:200]!r}")
+        sums: Sums = {}
+        for month in groups:
+            for project in month.get("sub_groups") or ():
+                for leaf in project.get("sub_groups") or ():
+                    key = (str(month["group"]), _as_int(str(project["group"])), _as_int(str(leaf["group"])))
+                    sums[key] = (int(leaf.get("duration") or 0), float(leaf.get("revenue") or 0.0))
+        return sums
 
     def _differing_months(
-        self, remote: Mapping[MonthKey, tuple[int, float]], months: list[dt.date], window_start: dt.date
+        self, by_user: Sums, by_billing: Sums, months: list[dt.date], window_start: dt.date
     ) -> list[dt.date]:
         """The months before the window whose sums in the mirror differ from Clockodo's."""
-        mirror = self.target.mirror_months(_iso(self._local(months[0])), _iso(self._local(window_start)))
+        since, until = _iso(self._local(months[0])), _iso(self._local(window_start))
         names = {m.strftime("%Y-%m"): m for m in months}
         self.report.checked_months = len(months)
         differing: set[str] = set()
-        for key in remote.keys() | mirror.keys():
-            if key[0] not in names or key[0] in differing:
-                continue
-            ours, theirs = mirror.get(key, (0, 0.0)), remote.get(key, (0, 0.0))
-            if ours[0] != theirs[0] or abs(ours[1] - theirs[1]) >= REVENUE_TOLERANCE:
-                differing.add(key[0])
+        for remote, second in ((by_user, "users_id"), (by_billing, "billable")):
+            mirror = self.target.mirror_sums(second, since, until)
+            for key in remote.keys() | mirror.keys():
+                if key[0] not in names or key[0] in differing:
+                    continue
+                ours, theirs = mirror.get(key, (0, 0.0)), remote.get(key, (0, 0.0))
+                if ours[0] != theirs[0] or abs(ours[1] - theirs[1]) >= REVENUE_TOLERANCE:
+                    differing.add(key[0])
         return sorted(names[name] for name in differing)
 
     # --- aggregates, budgets, work times, state --------------------------------------------------------------------
 
-    async def _finish(
-        self,
-        remote: Mapping[MonthKey, tuple[int, float]],
-        projects: list[JSON],
-        since: dt.date,
-        window_start: dt.date,
-        today: dt.date,
-        end: dt.datetime,
-    ) -> None:
-        starts = [dt.date.fromisoformat(p["start_date"]) for p in projects if p.get("start_date")]
-        budget_since = min([since, *starts])
+    async def _finish(self, by_user: Sums, projects: list[JSON], window_start: dt.date, today: dt.date) -> None:
         # Work times cost one request per co-worker: pulled on the first run of each day, not on every run.
         work_times_due = self._state.get("work_times_date") != today.isoformat()
-        used_groups, work_days = await asyncio.gather(
-            self.client.entry_groups.get(
-                self._local(budget_since),
-                end,
-                grouping=[Grouping.PROJECTS_ID],
-                calc_also_revenues_for_projects_with_hard_budget=True,
-            ),
-            self._work_times(window_start, today) if work_times_due else _nothing(),
-        )
-        used = {_as_int(g.group): (g.duration, g.revenue or 0.0) for g in used_groups}
+        work_days = await self._work_times(window_start, today) if work_times_due else []
+        used: dict[int, tuple[int, float]] = {}
+        for (_, project, _), (duration, revenue) in by_user.items():
+            seconds, money = used.get(project, (0, 0.0))
+            used[project] = (seconds + duration, money + revenue)
         extra = {"synced_at": self.synced_at}
         months = [
-            (month, project, user, billable, duration, revenue, self.synced_at)
-            for (month, billable, project, user), (duration, revenue) in remote.items()
+            (month, project, user, duration, revenue, self.synced_at)
+            for (month, project, user), (duration, revenue) in by_user.items()
         ]
         snapshots = [
             (
@@ -447,7 +445,7 @@ class SyncRun:
                 (p.get("budget") or {}).get("hard"),
                 (p.get("budget") or {}).get("amount"),
                 used.get(p["id"], (0, 0.0))[0],
-                used.get(p["id"], (0, 0.0))[1],
+                round(used.get(p["id"], (0, 0.0))[1], 2),
                 p.get("billed_money"),
                 self.synced_at,
             )

@@ -387,16 +387,15 @@ WORK_TIMES = Table(
 
 ENTRY_MONTHS = Table(
     "entry_months",
-    ("month", "projects_id", "users_id", "billable"),
-    "Clockodo's own aggregates (computed server-side) per month × project × co-worker × billing state, for every "
-    "synced month; the reconcile compares them with the entries.",
-    "GET /v2/entrygroups?grouping[]=month&grouping[]=billable&grouping[]=projects_id&grouping[]=users_id",
+    ("month", "projects_id", "users_id"),
+    "Clockodo's own aggregates (computed server-side) per month × project × co-worker, for every synced month; the "
+    "reconcile compares them (and the same sums per billing state) with the entries.",
+    "GET /v2/entrygroups?grouping[]=month&grouping[]=projects_id&grouping[]=users_id",
     (
         _c("month", "text", "month in the account's time zone, YYYY-MM"),
         _c("projects_id", "int", "project (0: entries without project)"),
         _c("users_id", "int", "co-worker"),
-        _c("billable", "int", "billing state: 0 not billable, 1 billable and not yet billed, 2 billed"),
-        _c("duration", "int", "sum of time-entry durations", SECONDS),
+        _c("duration", "int", "sum of time-entry durations (a running entry counts up to the sync)", SECONDS),
         _c("revenue", "money", "sum of revenue, lump sums included", CURRENCY),
         _SYNCED,
     ),
@@ -406,7 +405,7 @@ BUDGET_SNAPSHOTS = Table(
     "budget_snapshots",
     ("snapshot_date", "projects_id"),
     "One row per project per day of a sync (the last run of the day wins): burn history Clockodo does not keep.",
-    "GET /v4/projects + GET /v2/entrygroups?grouping[]=projects_id",
+    "GET /v4/projects + the sums of entry_months",
     (
         _c("snapshot_date", "date", "the day of the snapshot, in the account's time zone"),
         _c("projects_id", "int", "project"),
@@ -416,8 +415,8 @@ BUDGET_SNAPSHOTS = Table(
         _c("budget_monetary", "bool", "true: the budget is money; false: hours"),
         _c("budget_hard", "bool", "hard budget"),
         _c("budget_amount", "float", "budget: hours, or money when budget_monetary", f"{HOURS} or {CURRENCY}"),
-        _c("used_seconds", "int", "time logged on the project since its start (or the sync's --since)", SECONDS),
-        _c("used_revenue", "money", "revenue of the project since its start (or --since)", CURRENCY),
+        _c("used_seconds", "int", "time logged on the project since the mirror's first month (--since)", SECONDS),
+        _c("used_revenue", "money", "revenue of the project since the mirror's first month (--since)", CURRENCY),
         _c("billed_money", "money", "amount billed", CURRENCY),
         _SYNCED,
     ),

@@ -22,7 +22,6 @@ import platformdirs
 from clockodo_mcp.sync.schema import SCHEMA_VERSION, SYNC_STATE, TABLES, ColumnType, Table
 
 Row = tuple[Any, ...]
-MonthKey = tuple[str, int, int, int]  # (month, billable, projects_id or 0, users_id)
 _EXAMPLES = "duckdb:///path/mirror.duckdb, postgresql://user@host:5432/db?schema=clockodo or parquet:///path/dir"
 
 
@@ -150,16 +149,18 @@ class Target(ABC):
         """The sync state as key → value."""
         return {str(k): str(v) for k, v in self.fetch('SELECT "key", "value" FROM "sync_state"')}
 
-    def mirror_months(self, since: str, until: str) -> dict[MonthKey, tuple[int, float]]:
-        """The mirror's (duration, revenue) per month × billable × project × user of entries in [since, until)."""
+    def mirror_sums(self, second: str, since: str, until: str) -> dict[tuple[str, int, int], tuple[int, float]]:
+        """The mirror's (duration, revenue) per month × project × `second` (users_id or billable), in [since, until)."""
+        if second not in ("users_id", "billable"):
+            raise ValueError(second)
         rows = self.fetch(
-            'SELECT "month", "billable", COALESCE("projects_id", 0), "users_id", '
+            f'SELECT "month", COALESCE("projects_id", 0), "{second}", '
             'SUM(CASE WHEN "type" = 1 THEN COALESCE("duration", 0) ELSE 0 END), COALESCE(SUM("revenue"), 0) '
             'FROM "entries" WHERE "time_since" >= CAST(%s AS TIMESTAMPTZ) AND "time_since" < CAST(%s AS TIMESTAMPTZ) '
-            "GROUP BY 1, 2, 3, 4",
+            "GROUP BY 1, 2, 3",
             (since, until),
         )
-        return {(str(m), int(b), int(p), int(u)): (int(d), float(r)) for m, b, p, u, d, r in rows}
+        return {(str(m), int(p), int(k)): (int(d), float(r)) for m, p, k, d, r in rows}
 
     def _check_version(self, state: dict[str, str]) -> None:
         found = state.get("schema_version")
