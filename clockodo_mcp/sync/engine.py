@@ -8,6 +8,7 @@ rolling window are compared with `/v2/entrygroups` (one request) and only months
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
@@ -227,35 +228,45 @@ class SyncRun:
 
         # Clockodo's own sums, one request each: per month × project × user over everything (stored as
         # entry_months), and per month × project × billing state before the window (which catches billing changes).
-        by_user, by_billing = await asyncio.gather(
-            self._month_sums(self._local(since), end, "users_id"),
-            self._month_sums(self._local(since), self._local(window_start), "billable"),
-        )
-        with self.target.transaction() as writer:
-            writer.set_state(
-                {"since": since.isoformat(), "time_zone": zone.key, "last_run_started_at": self.synced_at},
-                self.synced_at,
+        # They are computed while the window is pulled; the old months are compared after it.
+        sums = asyncio.ensure_future(
+            asyncio.gather(
+                self._month_sums(self._local(since), end, "users_id"),
+                self._month_sums(self._local(since), self._local(window_start), "billable"),
             )
-        for month in backfill_months:
-            following = _add_months(month, 1)
-            await self._pull(self._local(month), self._local(following), {"backfill_cursor": following.isoformat()})
-            self.report.backfilled_months.append(month.strftime("%Y-%m"))
-            self._done += 1
+        )
+        try:
+            with self.target.transaction() as writer:
+                writer.set_state(
+                    {"since": since.isoformat(), "time_zone": zone.key, "last_run_started_at": self.synced_at},
+                    self.synced_at,
+                )
+            for month in backfill_months:
+                following = _add_months(month, 1)
+                await self._pull(self._local(month), self._local(following), {"backfill_cursor": following.isoformat()})
+                self.report.backfilled_months.append(month.strftime("%Y-%m"))
+                self._done += 1
+                self._tell()
+            self._phase = "window"
             self._tell()
+            await self._pull(
+                self._local(window_start),
+                end,
+                {"backfill_complete": "1", "backfill_cursor": window_start.isoformat()},
+                drop_before=self._local(since),
+            )
+            by_user, by_billing = await sums
+        finally:
+            if not sums.done():
+                sums.cancel()
+                with contextlib.suppress(BaseException):
+                    await sums
         if backfilled and old_months:
             for month in self._differing_months(by_user, by_billing, old_months, window_start):
                 self._phase = f"re-pull {month:%Y-%m}"
                 await self._pull(self._local(month), self._local(_add_months(month, 1)), {})
                 self.report.repulled_months.append(month.strftime("%Y-%m"))
                 self._tell()
-        self._phase = "window"
-        self._tell()
-        await self._pull(
-            self._local(window_start),
-            end,
-            {"backfill_complete": "1", "backfill_cursor": window_start.isoformat()},
-            drop_before=self._local(since),
-        )
         self._phase = "aggregates"
         await self._finish(by_user, projects, window_start, today)
         self._done += 1
