@@ -287,12 +287,14 @@ class SyncRun:
         def plain(items: Iterable[Any]) -> list[JSON]:
             return [item.model_dump(mode="json") for item in items]
 
-        (customers, projects, subprojects, services, lumpsums, users, teams, absences, targets) = await asyncio.gather(
+        customers, projects, subprojects, services, lumpsums = await asyncio.gather(
             c.customers.all(),
             c.projects.all(),
             c.subprojects.all(),
             c.services.all(),
             c.lump_sum_services.all(),
+        )
+        users, teams, absences, targets = await asyncio.gather(
             c.users.all(),
             c.teams.all(),
             c.absences.list(year=years),

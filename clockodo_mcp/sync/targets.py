@@ -198,6 +198,10 @@ class _SqlTarget(Target):
         """Names of the tables already there."""
 
     @abstractmethod
+    def load_stage(self, name: str, table: Table, rows: Sequence[Row]) -> None:
+        """Put `rows` into a new temporary table `name` shaped like `table`."""
+
+    @abstractmethod
     def execute(self, sql: str, params: Sequence[object] = ()) -> None:
         """Run one statement (`%s` placeholders)."""
 
