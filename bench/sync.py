@@ -58,6 +58,15 @@ def start_fake(size: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the fake did not start within 120 s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc), to show where the time goes."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -71,14 +80,20 @@ async def one_run(base: str, url: str) -> tuple[SyncReport, float]:
         return report, time.perf_counter() - started
 
 
-def line(label: str, report: SyncReport, seconds: float) -> str:
+def line(label: str, report: SyncReport, seconds: float, sync_cpu: float, fake_cpu: float) -> str:
     overall = report.entries_written / seconds if seconds else 0.0
     pulling = report.entries_written / report.pull_seconds if report.pull_seconds else 0.0
     return (
         f"| {label} | {report.requests} | {seconds:.2f} s | {report.entries_written:,} | {pulling:,.0f} | "
-        f"{overall:,.0f} | {len(report.backfilled_months)} / {report.checked_months} / "
-        f"{len(report.repulled_months)} |"
+        f"{overall:,.0f} | {sync_cpu:.2f} s | {fake_cpu:.2f} s | {len(report.backfilled_months)} / "
+        f"{report.checked_months} / {len(report.repulled_months)} |"
     )
+
+
+def measured(base: str, url: str, fake_pid: int) -> tuple[SyncReport, float, float, float]:
+    cpu, fake = time.process_time(), cpu_seconds(fake_pid)
+    report, seconds = asyncio.run(one_run(base, url))
+    return report, seconds, time.process_time() - cpu, cpu_seconds(fake_pid) - fake
 
 
 def main() -> None:
@@ -100,14 +115,12 @@ def main() -> None:
             print()
             print(
                 "| run | Clockodo requests | wall time | entries written | entries/s while pulling | entries/s overall "
-                "| months backfilled / checked / re-pulled |"
+                "| sync CPU | fake CPU | months backfilled / checked / re-pulled |"
             )
-            print("|---|---|---|---|---|---|---|")
-            report, seconds = asyncio.run(one_run(base, url))
-            print(line("backfill (first run of the day: + work times)", report, seconds))
+            print("|---|---|---|---|---|---|---|---|---|")
+            print(line("backfill (first run of the day: + work times)", *measured(base, url, process.pid)))
             for n in range(args.repeat_no_change):
-                report, seconds = asyncio.run(one_run(base, url))
-                print(line(f"no change #{n + 1}", report, seconds))
+                print(line(f"no change #{n + 1}", *measured(base, url, process.pid)))
             print()
             print(f"peak RSS of the sync process: {peak_rss_mb():.0f} MB")
     finally:
