@@ -226,12 +226,12 @@ class SyncRun:
         self._phase = "entries"
         self._tell()
 
-        # Clockodo's own sums, one request each: per month × project × user over everything (stored as
-        # entry_months), and per month × project × billing state before the window (which catches billing changes).
-        # They are computed while the window is pulled; the old months are compared after it.
+        # Clockodo's own sums of the months before the window, one request each: per month × project × user (also
+        # stored as entry_months) and per month × project × billing state (which catches billing changes). They
+        # are computed while the window is pulled; the old months are compared after it.
         sums = asyncio.ensure_future(
             asyncio.gather(
-                self._month_sums(self._local(since), end, "users_id"),
+                self._month_sums(self._local(since), self._local(window_start), "users_id"),
                 self._month_sums(self._local(since), self._local(window_start), "billable"),
             )
         )
@@ -268,7 +268,7 @@ class SyncRun:
                 self.report.repulled_months.append(month.strftime("%Y-%m"))
                 self._tell()
         self._phase = "aggregates"
-        await self._finish(by_user, projects, window_start, today)
+        await self._finish(by_user, projects, window_start, today, end)
         self._done += 1
         self.report.seconds = self.clock.monotonic() - started
         self._tell()
@@ -434,10 +434,14 @@ class SyncRun:
 
     # --- aggregates, budgets, work times, state --------------------------------------------------------------------
 
-    async def _finish(self, by_user: Sums, projects: list[JSON], window_start: dt.date, today: dt.date) -> None:
+    async def _finish(
+        self, by_user: Sums, projects: list[JSON], window_start: dt.date, today: dt.date, end: dt.datetime
+    ) -> None:
         # Work times cost one request per co-worker: pulled on the first run of each day, not on every run.
         work_times_due = self._state.get("work_times_date") != today.isoformat()
         work_days = await self._work_times(window_start, today) if work_times_due else []
+        # The window's months from the entries just pulled (the same data, without a second aggregation).
+        by_user = {**by_user, **self.target.mirror_sums("users_id", _iso(self._local(window_start)), _iso(end))}
         used: dict[int, tuple[int, float]] = {}
         for (_, project, _), (duration, revenue) in by_user.items():
             seconds, money = used.get(project, (0, 0.0))

@@ -388,14 +388,15 @@ WORK_TIMES = Table(
 ENTRY_MONTHS = Table(
     "entry_months",
     ("month", "projects_id", "users_id"),
-    "Clockodo's own aggregates (computed server-side) per month × project × co-worker, for every synced month; the "
-    "reconcile compares them (and the same sums per billing state) with the entries.",
+    "Duration and revenue per month × project × co-worker, for every synced month: before the rolling window "
+    "Clockodo's own aggregates (computed server-side; the reconcile compares them, and the same sums per billing "
+    "state, with the entries), within it the sums of the entries just pulled.",
     "GET /v2/entrygroups?grouping[]=month&grouping[]=projects_id&grouping[]=users_id",
     (
         _c("month", "text", "month in the account's time zone, YYYY-MM"),
         _c("projects_id", "int", "project (0: entries without project)"),
         _c("users_id", "int", "co-worker"),
-        _c("duration", "int", "sum of time-entry durations (a running entry counts up to the sync)", SECONDS),
+        _c("duration", "int", "sum of time-entry durations (a running entry counts once stopped)", SECONDS),
         _c("revenue", "money", "sum of revenue, lump sums included", CURRENCY),
         _SYNCED,
     ),

@@ -190,7 +190,7 @@ async def test_every_table_is_filled_and_budget_snapshots_keep_one_row_per_proje
     assert state["backfill_complete"] == "1"
 
 
-async def test_entry_months_hold_clockodos_own_sums_per_month_project_and_user(client, fake, tmp_path):
+async def test_entry_months_agree_with_the_entries_month_by_month(client, fake, tmp_path):
     await sync(client, fake, duckdb_url(tmp_path))
 
     path = tmp_path / "mirror.duckdb"
