@@ -143,10 +143,10 @@ MAX_CALLS: list[tuple[str, Arguments]] = [
     ("list_projects", fixed({"active": "all", "limit": 100})),
     ("list_users", fixed({"active": "all", "limit": 120})),
     ("lookup", fixed({"query": "e", "limit": 50})),
-    ("query", fixed({"sql": "SELECT * FROM entries", "max_rows": 200})),
+    ("query", fixed({"sql": "SELECT * FROM entries", "limit": 200})),
     (
         "query",
-        fixed({"sql": "SELECT e.*, p.* FROM entries e JOIN projects p ON p.id = e.projects_id", "max_rows": 200}),
+        fixed({"sql": "SELECT e.*, p.* FROM entries e JOIN projects p ON p.id = e.projects_id", "limit": 200}),
     ),
     ("report_hours", fixed({"period": "last_365_days", "group_by": ["project", "user"], "limit": 100})),
     ("report_hours", fixed({"period": "this_month", "group_by": ["day", "user"], "limit": 100})),

@@ -22,7 +22,7 @@ from clockodo_mcp.clockodo import ClockodoClient
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
-from clockodo_mcp.server.app import build_server
+from clockodo_mcp.server.app import build_server, served_tool
 from clockodo_mcp.server.config import TOOLSETS
 from clockodo_mcp.server.models import ListOutput
 from clockodo_mcp.server.registry import selected_tools
@@ -138,10 +138,10 @@ async def test_the_largest_answers_stay_within_25000_tokens_and_far_from_the_1_m
     assert answer_bytes(result) <= 150_000, "the SDK refuses server-sent events over 1 MiB"
 
 
-async def test_the_maximal_calls_ask_for_each_tools_hard_cap(mcp_client, dataset):
+async def test_the_maximal_calls_ask_for_each_tools_hard_cap(dataset):
     caps = {
-        t.name: t.input_schema["properties"].get("limit", {}).get("maximum")
-        for t in (await mcp_client.list_tools()).tools
+        spec.name: served_tool(spec).parameters["properties"].get("limit", {}).get("maximum")
+        for spec in selected_tools(read_only=False, toolsets=frozenset(TOOLSETS))
     }
     for tool, arguments in MAX_CALLS:
         assert arguments(Company(dataset, TODAY)).get("limit") == caps[tool], tool

@@ -68,7 +68,7 @@ async def test_query_answers_from_the_mirror_with_its_age(warehouse_client, fake
 
 
 async def test_a_query_with_more_rows_than_asked_for_says_so(warehouse_client):
-    out = await call(warehouse_client, "query", sql="SELECT id FROM entries ORDER BY id", max_rows=5)
+    out = await call(warehouse_client, "query", sql="SELECT id FROM entries ORDER BY id", limit=5)
     assert len(out["rows"]) == 5
     assert out["truncated"] is True
     assert "More rows matched" in out["summary"]

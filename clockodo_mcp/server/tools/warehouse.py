@@ -20,7 +20,7 @@ from clockodo_mcp.sync.targets import parse_target_url
 
 QUERY_SECONDS = 10.0
 MAX_ROWS = 200
-# The rows of one answer, as JSON characters: well under the 25,000 tokens any answer may take (tests/server/test_sizes).
+# The rows of one answer, as JSON characters: well under the 25,000 tokens any answer may take (test_sizes.py).
 MAX_ROWS_JSON = 40_000
 Cell = str | int | float | bool | None
 _STATE_SQL = 'SELECT "key", "value" FROM sync_state'
@@ -107,7 +107,7 @@ def _fitting(result: QueryResult) -> tuple[list[list[Any]], bool]:
 async def query(
     ctx: Context[Any, Any],
     sql: Annotated[str, Field(min_length=1, max_length=10_000, description="One SELECT (or WITH … SELECT).")],
-    max_rows: Annotated[int, Field(ge=1, le=MAX_ROWS)] = 50,
+    limit: Annotated[int, Field(ge=1, le=MAX_ROWS, description="At most this many rows.")] = 50,
 ) -> QueryOut:
     """Run one read-only SELECT on the synced mirror of the Clockodo account (tables: see sync_status).
 
@@ -117,7 +117,7 @@ async def query(
     now = runtime_of(ctx).clock.now()
 
     def run() -> tuple[QueryResult, dict[str, str]]:
-        return run_query(url, sql, max_rows=max_rows, timeout_seconds=QUERY_SECONDS), _state(url)
+        return run_query(url, sql, max_rows=limit, timeout_seconds=QUERY_SECONDS), _state(url)
 
     try:
         result, state = await anyio.to_thread.run_sync(run)
