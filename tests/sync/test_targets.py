@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -16,23 +14,6 @@ from clockodo_mcp.sync.schema import TABLES
 from tests.sync.conftest import PG_URL, clockodo_entries, clockodo_ids
 from tests.sync.mirror import duckdb_query, entries_sql, mirror_entries, parquet_query
 from tests.sync.test_sync import change_everything
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """A fresh schema on the machine's PostgreSQL (dropped afterwards); CI must have the server."""
-    try:
-        conn = psycopg.connect(PG_URL, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs PostgreSQL at {PG_URL} (start it in .ci/run): {error}")
-        pytest.skip(f"no PostgreSQL at {PG_URL} (set CLOCKODO_MCP_TEST_POSTGRES to test the target): {error}")
-    name = f"sync_test_{uuid.uuid4().hex[:10]}"
-    try:
-        yield name
-    finally:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        conn.close()
 
 
 def pg_query(schema: str, sql: str) -> list[tuple[object, ...]]:
