@@ -238,7 +238,13 @@ class SyncRun:
         try:
             with self.target.transaction() as writer:
                 writer.set_state(
-                    {"since": since.isoformat(), "time_zone": zone.key, "last_run_started_at": self.synced_at},
+                    {
+                        "since": since.isoformat(),
+                        "time_zone": zone.key,
+                        "last_run_started_at": self.synced_at,
+                        # Until the window is pulled after a backfill, a crash leaves the backfill incomplete.
+                        "backfill_complete": "1" if backfilled else "0",
+                    },
                     self.synced_at,
                 )
             for month in backfill_months:

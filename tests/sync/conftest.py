@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -10,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from clockodo_mcp.clock import FrozenClock
@@ -154,3 +156,20 @@ def clockodo_entries(base_url: str) -> dict[int, tuple[Any, ...]]:
 def clockodo_ids(base_url: str, path: str, key: str = "data", params: dict[str, Any] | None = None) -> set[int]:
     """The ids of a (single-page) Clockodo list."""
     return {item["id"] for item in clockodo_get(base_url, path, params)[key]}
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh schema on the machine's PostgreSQL (dropped afterwards); CI must have the server."""
+    try:
+        conn = psycopg.connect(PG_URL, connect_timeout=3, autocommit=True)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs PostgreSQL at {PG_URL} (start it in .ci/run): {error}")
+        pytest.skip(f"no PostgreSQL at {PG_URL} (set CLOCKODO_MCP_TEST_POSTGRES to test the target): {error}")
+    name = f"sync_test_{uuid.uuid4().hex[:10]}"
+    try:
+        yield name
+    finally:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        conn.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,50 @@ def test_the_command_refuses_a_bad_every_before_touching_anything(tmp_path, caps
 def test_the_command_refuses_an_unknown_target_scheme(capsys):
     assert main(["sync", "--to", "sqlite:///tmp/x.db"]) == 2
     assert "unknown scheme 'sqlite'" in capsys.readouterr().err
+
+
+class _Stop(Exception):
+    pass
+
+
+async def test_every_syncs_again_after_each_interval_on_the_same_client(fake, tmp_path):
+    from clockodo_mcp.server.config import config_from_env
+    from clockodo_mcp.server.runtime import Runtime
+    from clockodo_mcp.sync.cli import run_sync
+    from clockodo_mcp.sync.engine import SyncOptions
+
+    config = config_from_env(
+        {}, api_user=OWNER_EMAIL, api_key=OWNER_KEY, base_url=fake.base_url, audit_path=tmp_path / "audit.jsonl"
+    )
+    runtime = Runtime(config, clock=fake.clock)
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            raise _Stop
+        fake.clock.advance(seconds)
+
+    path = tmp_path / "mirror.duckdb"
+    with pytest.raises(_Stop):
+        await run_sync(
+            runtime,
+            f"duckdb://{path.as_posix()}",
+            SyncOptions(),
+            clock=fake.clock,
+            quiet=True,
+            every=parse_every("15m"),
+            stream=sys.stderr,
+            sleep=sleep,
+        )
+
+    assert waits == [900.0, 900.0]
+    state = dict(duckdb_query(path, "SELECT key, value FROM sync_state"))
+    assert state["last_run_finished_at"] == "2026-11-24T15:15:00Z"  # the second run, one interval later
+
+
+def test_without_the_sync_extra_the_command_names_the_install(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "duckdb", None)  # as if `clockodo-mcp[sync]` were not installed
+
+    assert main(["sync", "--to", f"duckdb://{(tmp_path / 'm.duckdb').as_posix()}"]) == 2
+    assert "pip install 'clockodo-mcp[sync]'" in capsys.readouterr().err

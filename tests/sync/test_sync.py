@@ -211,3 +211,23 @@ def test_the_warehouse_reference_is_current():
     assert path.read_text(encoding="utf-8") == render_reference(), (
         "docs/warehouse.md is stale: run `python -m clockodo_mcp.sync.schema > docs/warehouse.md`"
     )
+
+
+async def test_an_earlier_since_backfills_the_older_months_too(client, fake, tmp_path):
+    url = duckdb_url(tmp_path)
+    first = await sync(client, fake, url, since=date(2026, 9, 1))
+    assert first.backfilled_months == []  # the window starts 2026-09 too: nothing older to backfill
+
+    second = await sync(client, fake, url, since=date(2026, 5, 1))
+
+    assert second.backfilled_months == ["2026-05", "2026-06", "2026-07", "2026-08"]
+    assert mirror_entries(duckdb_query(tmp_path / "mirror.duckdb", entries_sql())) == clockodo_entries(fake.base_url)
+
+
+async def test_a_passing_server_error_is_retried_and_the_mirror_still_equals_clockodo(client, fake, tmp_path):
+    fake.faults.inject("server_error", count=1, status=502, path_prefix="/v2/entries")
+
+    await sync(client, fake, duckdb_url(tmp_path))
+
+    assert fake.faults.fired == [("server_error", "/api/v2/entries")]
+    assert mirror_entries(duckdb_query(tmp_path / "mirror.duckdb", entries_sql())) == clockodo_entries(fake.base_url)

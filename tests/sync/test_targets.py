@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import psycopg
 import pytest
 
-from clockodo_mcp.sync import TargetError, open_target, sync_once
+from clockodo_mcp.sync import ProgressEvent, SyncOptions, TargetError, open_target, sync_once
 from clockodo_mcp.sync.schema import TABLES
 from tests.sync.conftest import PG_URL, clockodo_entries, clockodo_ids
 from tests.sync.mirror import duckdb_query, entries_sql, mirror_entries, parquet_query
 from tests.sync.test_sync import change_everything
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """A fresh schema on the machine's PostgreSQL (dropped afterwards); CI must have the server."""
-    try:
-        conn = psycopg.connect(PG_URL, connect_timeout=3, autocommit=True)
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs PostgreSQL at {PG_URL} (start it in .ci/run): {error}")
-        pytest.skip(f"no PostgreSQL at {PG_URL} (set CLOCKODO_MCP_TEST_POSTGRES to test the target): {error}")
-    name = f"sync_test_{uuid.uuid4().hex[:10]}"
-    try:
-        yield name
-    finally:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
-        conn.close()
 
 
 def pg_query(schema: str, sql: str) -> list[tuple[object, ...]]:
@@ -147,3 +128,45 @@ def test_a_new_mirror_starts_in_an_empty_directory(tmp_path):
     finally:
         target.close()
     assert Path(tmp_path / "new" / "dir" / "m.duckdb").is_file()
+
+
+def crash_after(pages: int) -> Callable[[ProgressEvent], None]:
+    """A progress hook that kills the run at a page boundary."""
+    seen = 0
+
+    def hook(event: ProgressEvent) -> None:
+        nonlocal seen
+        if event.entries:
+            seen += 1
+            if seen == pages:
+                raise RuntimeError("killed mid-sync")
+
+    return hook
+
+
+async def test_a_postgresql_sync_killed_mid_pull_rolls_back_and_the_next_run_equals_clockodo(client, fake, pg_schema):
+    url = f"{PG_URL}?schema={pg_schema}"
+    options = SyncOptions(page_size=250)
+    with pytest.raises(RuntimeError, match="killed"):
+        await sync_once(client, open_target(url), fake.clock, options, crash_after(7))
+    state = dict(pg_query(pg_schema, "SELECT key, value FROM sync_state"))
+    assert state["backfill_complete"] == "0"
+
+    await sync_once(client, open_target(url), fake.clock, options)
+
+    assert mirror_entries(pg_query(pg_schema, entries_sql())) == clockodo_entries(fake.base_url)
+
+
+async def test_a_parquet_sync_killed_mid_pull_keeps_the_previous_files_whole(client, fake, tmp_path):
+    url = f"parquet://{(tmp_path / 'lake').as_posix()}"
+    await sync_once(client, open_target(url), fake.clock)
+    before = parquet_query(tmp_path / "lake", entries_sql())
+    await change_everything(client, fake)
+
+    with pytest.raises(RuntimeError, match="killed"):
+        await sync_once(client, open_target(url), fake.clock, SyncOptions(page_size=250), crash_after(3))
+
+    assert parquet_query(tmp_path / "lake", entries_sql()) == before
+    assert not list((tmp_path / "lake").glob(".*.tmp"))
+    await sync_once(client, open_target(url), fake.clock)
+    assert mirror_entries(parquet_query(tmp_path / "lake", entries_sql())) == clockodo_entries(fake.base_url)
