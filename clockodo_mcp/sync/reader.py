@@ -193,7 +193,7 @@ def mirror_status(url: str, clock: Clock, tables: Sequence[str] | None = None) -
         _, rows = reader.fetch('SELECT "key", "value" FROM "sync_state"')
         state = {str(k): str(v) for k, v in rows}
         counts = {}
-        for name in tables or [t.name for t in TABLES]:
+        for name in [t.name for t in TABLES] if tables is None else tables:
             _, found = reader.fetch(f'SELECT count(*) FROM "{name}"')
             counts[name] = int(found[0][0])
     finished = _instant(state.get("last_run_finished_at"))

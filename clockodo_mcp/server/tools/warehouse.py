@@ -1,9 +1,14 @@
-"""Tools on the mirror `clockodo-mcp sync` keeps (the warehouse toolset, served when CLOCKODO_MCP_MIRROR is set)."""
+"""Tools on the mirror `clockodo-mcp sync` keeps (the warehouse toolset, served where CLOCKODO_MCP_MIRROR is set).
+
+Thin adapters over `clockodo_mcp.sync.reader`: one read-only SELECT with row, size and time caps, and the status of
+the last run. Every cell is made plain JSON here, and an answer never exceeds what a client accepts.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Annotated, Any
 
 import anyio
@@ -14,16 +19,15 @@ from pydantic import BaseModel, Field
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.registry import tool
-from clockodo_mcp.sync.query import QueryError, QueryResult, run_query
-from clockodo_mcp.sync.schema import TABLES
-from clockodo_mcp.sync.targets import parse_target_url
+from clockodo_mcp.sync.reader import MirrorStatus, QueryRefused, QueryResult, mirror_status, run_query
+from clockodo_mcp.sync.targets import TargetError
 
 QUERY_SECONDS = 10.0
 MAX_ROWS = 200
+MAX_CELL = 500  # characters of one text value
 # The rows of one answer, as JSON characters: well under the 25,000 tokens any answer may take (test_sizes.py).
 MAX_ROWS_JSON = 40_000
 Cell = str | int | float | bool | None
-_STATE_SQL = 'SELECT "key", "value" FROM sync_state'
 
 
 class MirrorOut(BaseModel):
@@ -54,9 +58,10 @@ class SyncStatusOut(ToolOutput):
     """The mirror's last run, its age and its tables."""
 
     mirror: MirrorOut
+    backfill_complete: bool = Field(description="Whether the first run's backfill has reached today.")
+    since: str | None = Field(description="The first day the mirror covers.")
+    window_start: str | None = Field(description="Entries from here on are pulled again on every run.")
     last_run_requests: int | None = Field(description="Clockodo requests of the last run.")
-    last_run_entries: int | None = Field(description="Entries written by the last run.")
-    repulled_months: list[str] = Field(description="Old months the last run found changed and pulled again.")
     tables: list[TableCount]
 
 
@@ -71,30 +76,39 @@ def _mirror_url(ctx: Context[Any, Any]) -> str:
     return url
 
 
-def _state(url: str) -> dict[str, str]:
-    try:
-        found = run_query(
-            url, 'SELECT "key", "value" FROM sync_state', max_rows=MAX_ROWS, timeout_seconds=QUERY_SECONDS
-        )
-    except QueryError as error:
-        raise ToolError(str(error)) from None
-    return {str(k): str(v) for k, v in found.rows}
+def _mirror(status: MirrorStatus) -> MirrorOut:
+    finished = status.last_run_finished_at
+    return MirrorOut(
+        target=status.location,
+        last_sync=finished.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if finished else None,
+        age_minutes=None if status.lag_seconds is None else max(0, int(status.lag_seconds // 60)),
+    )
 
 
-def _mirror(url: str, state: dict[str, str], now: dt.datetime) -> MirrorOut:
-    finished = state.get("last_run_finished_at") or None
-    age = None
-    if finished:
-        moment = dt.datetime.fromisoformat(finished.replace("Z", "+00:00"))
-        age = max(0, int((now - moment).total_seconds() // 60))
-    return MirrorOut(target=parse_target_url(url).describe(), last_sync=finished, age_minutes=age)
+def _plain(value: Any) -> Cell:
+    """A cell as JSON: numbers, text (cut at MAX_CELL), booleans, ISO dates and times; null."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value.tzinfo else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return f"<{len(bytes(value))} bytes>"
+    text = str(value)
+    return text if len(text) <= MAX_CELL else f"{text[:MAX_CELL]}… ({len(text):,} characters)"
 
 
-def _fitting(result: QueryResult) -> tuple[list[list[Any]], bool]:
-    """The rows that fit the answer budget, and whether any were left out (by the row cap or by size)."""
-    rows: list[list[Any]] = []
+def _fitting(result: QueryResult) -> tuple[list[list[Cell]], bool]:
+    """The rows as JSON that fit the answer budget, and whether any were left out (by the row cap or by size)."""
+    rows: list[list[Cell]] = []
     size = 0
-    for row in result.rows:
+    for raw in result.rows:
+        row = [_plain(value) for value in raw]
         size += len(json.dumps(row, ensure_ascii=False)) + 1
         if size > MAX_ROWS_JSON:
             return rows, True
@@ -114,21 +128,21 @@ async def query(
     Durations are in seconds, money in the account currency. E.g. SELECT month, SUM(revenue) FROM entries GROUP BY 1.
     """
     url = _mirror_url(ctx)
-    now = runtime_of(ctx).clock.now()
+    clock = runtime_of(ctx).clock
 
-    def run() -> tuple[QueryResult, dict[str, str]]:
-        return run_query(url, sql, max_rows=limit, timeout_seconds=QUERY_SECONDS), _state(url)
+    def run() -> tuple[QueryResult, MirrorStatus]:
+        return run_query(url, sql, max_rows=limit, timeout_seconds=QUERY_SECONDS), mirror_status(url, clock, ())
 
     try:
-        result, state = await anyio.to_thread.run_sync(run)
-    except QueryError as error:
+        result, status = await anyio.to_thread.run_sync(run)
+    except (QueryRefused, TargetError) as error:
         raise ToolError(f"{error} Nothing was changed.") from None
     rows, truncated = _fitting(result)
-    mirror = _mirror(url, state, now)
+    mirror = _mirror(status)
     age = f"{mirror.age_minutes} min old" if mirror.age_minutes is not None else "never completed a sync"
     more = " More rows matched: aggregate, filter or select fewer columns." if truncated else ""
     summary = f"{len(rows)} row(s) of {len(result.columns)} column(s) from the mirror ({age}).{more}"
-    out = QueryOut(summary=summary, columns=result.columns, rows=rows, truncated=truncated, mirror=mirror)
+    out = QueryOut(summary=summary, columns=list(result.columns), rows=rows, truncated=truncated, mirror=mirror)
     return out.audited_as("ok", count=len(rows))
 
 
@@ -137,29 +151,20 @@ async def query(
 async def sync_status(ctx: Context[Any, Any]) -> SyncStatusOut:
     """Show the synced mirror's last run, its age (lag) and the rows of every table, for the query tool."""
     url = _mirror_url(ctx)
-    now = runtime_of(ctx).clock.now()
-    counts = " UNION ALL ".join(f"SELECT '{t.name}', COUNT(*) FROM \"{t.name}\"" for t in TABLES)
-
-    def run() -> tuple[dict[str, str], QueryResult]:
-        return _state(url), run_query(url, counts, max_rows=len(TABLES), timeout_seconds=QUERY_SECONDS)
-
+    clock = runtime_of(ctx).clock
     try:
-        state, found = await anyio.to_thread.run_sync(run)
-    except QueryError as error:
+        status = await anyio.to_thread.run_sync(mirror_status, url, clock)
+    except (QueryRefused, TargetError) as error:
         raise ToolError(f"{error} Nothing was changed.") from None
-    mirror = _mirror(url, state, now)
-    tables = [TableCount(table=str(name), rows=int(n)) for name, n in found.rows]
-    entries = next((t.rows for t in tables if t.table == "entries"), 0)
+    mirror = _mirror(status)
+    entries = status.row_counts.get("entries", 0)
     when = f"last synced {mirror.last_sync}, {mirror.age_minutes} min ago" if mirror.last_sync else "never synced"
     return SyncStatusOut(
-        summary=f"Mirror {mirror.target}: {when}; {entries:,} entries in {len(tables)} tables.",
+        summary=f"Mirror {mirror.target}: {when}; {entries:,} entries in {len(status.row_counts)} tables.",
         mirror=mirror,
-        last_run_requests=_int(state.get("last_run_requests")),
-        last_run_entries=_int(state.get("last_run_entries")),
-        repulled_months=[m for m in state.get("last_run_repulled_months", "").split(",") if m],
-        tables=tables,
+        backfill_complete=status.backfill_complete,
+        since=status.since,
+        window_start=status.window_start,
+        last_run_requests=status.last_run_requests,
+        tables=[TableCount(table=name, rows=n) for name, n in status.row_counts.items()],
     )
-
-
-def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
