@@ -160,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reconcile.add_argument("--json", action="store_true")
     _add_server_options(reconcile)
+
+    from clockodo_mcp.sync.cli import add_sync_parser
+
+    add_sync_parser(sub, _add_server_options)
     return parser
 
 
@@ -459,6 +463,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor(lambda: server_config(args), as_json=args.json)
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Mirror the account into DuckDB, PostgreSQL or Parquet."""
+    from clockodo_mcp.sync.cli import cmd_sync as sync
+
+    return sync(args, lambda a: make_runtime(server_config(a)))
+
+
 COMMANDS = {
     "serve": cmd_serve,
     "demo": cmd_demo,
@@ -471,6 +482,7 @@ COMMANDS = {
     "doctor": cmd_doctor,
     "audit": cmd_audit,
     "changes": cmd_changes,
+    "sync": cmd_sync,
 }
 
 

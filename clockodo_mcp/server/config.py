@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from clockodo_mcp.server.registry import DEFAULT_TOOLSETS, Toolset, toolsets_of
 from clockodo_mcp.server.registry import TOOLSETS as TOOLSETS  # re-exported: the toolset names, for flags and docs
-from clockodo_mcp.server.registry import Toolset, toolsets_of
 
 DEFAULT_BASE_URL = "https://my.clockodo.com/api"
 DEFAULT_APP_NAME = "clockodo-mcp"
@@ -37,7 +37,7 @@ class ServerConfig:
     timezone: str | None = None
     currency: str | None = None
     read_only: bool = False
-    toolsets: frozenset[Toolset] = field(default_factory=lambda: frozenset(TOOLSETS))
+    toolsets: frozenset[Toolset] = field(default_factory=lambda: frozenset(DEFAULT_TOOLSETS))
     demo: bool = False
     demo_seed: int = 7
     demo_today: date | None = None  # pins the demo company's calendar (--today / CLOCKODO_MCP_TODAY)
@@ -47,6 +47,7 @@ class ServerConfig:
     store_url: str | None = None  # CLOCKODO_MCP_STORE / --store; default: an SQLite file in the user data dir
     cache_ttl_seconds: float = 60.0
     token_ttl_seconds: int = 600
+    mirror_url: str | None = None  # CLOCKODO_MCP_MIRROR: the `clockodo-mcp sync` target the warehouse tools read
 
     def describe_credentials(self) -> str:
         """Where the credentials come from, never the key itself."""
@@ -55,9 +56,12 @@ class ServerConfig:
         return f"{self.api_user or '(no user)'} from {self.credential_source}"
 
 
-def parse_toolsets(value: str | None) -> frozenset[Toolset]:
-    """'billing,projects' → the named toolsets plus core; refuses unknown names."""
-    if value is None or value.strip() in ("", "all"):
+def parse_toolsets(value: str | None, *, mirror: bool = False) -> frozenset[Toolset]:
+    """'billing,projects' → the named toolsets plus core; refuses unknown names. Unset: every toolset but warehouse,
+    which joins when a mirror is configured; 'all' is every toolset."""
+    if value is None or value.strip() == "":
+        return frozenset(TOOLSETS if mirror else DEFAULT_TOOLSETS)
+    if value.strip() == "all":
         return frozenset(TOOLSETS)
     names = {part.strip().lower() for part in value.split(",") if part.strip()}
     try:
@@ -93,7 +97,8 @@ def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object
         "timezone": source.get("CLOCKODO_TIMEZONE") or None,
         "currency": source.get("CLOCKODO_CURRENCY") or None,
         "read_only": env_flag(source, "CLOCKODO_MCP_READ_ONLY"),
-        "toolsets": parse_toolsets(source.get("CLOCKODO_MCP_TOOLSETS")),
+        "toolsets": parse_toolsets(source.get("CLOCKODO_MCP_TOOLSETS"), mirror=bool(source.get("CLOCKODO_MCP_MIRROR"))),
+        "mirror_url": source.get("CLOCKODO_MCP_MIRROR") or None,
         "audit_path": Path(source["CLOCKODO_MCP_AUDIT_LOG"]) if source.get("CLOCKODO_MCP_AUDIT_LOG") else None,
         "demo_latency_seconds": _seconds(source, "CLOCKODO_MCP_DEMO_LATENCY"),
         "store_url": source.get("CLOCKODO_MCP_STORE") or None,

@@ -15,8 +15,10 @@ from mcp.types import ToolAnnotations
 
 ToolFn = Callable[..., Awaitable[Any]]
 F = TypeVar("F", bound=ToolFn)
-Toolset = Literal["core", "time", "billing", "projects", "people"]
+Toolset = Literal["core", "time", "billing", "projects", "people", "warehouse"]
 TOOLSETS: tuple[Toolset, ...] = get_args(Toolset)  # core is always served
+# Served unless the toolsets are chosen: warehouse only where a mirror is configured (CLOCKODO_MCP_MIRROR).
+DEFAULT_TOOLSETS: tuple[Toolset, ...] = tuple(t for t in TOOLSETS if t != "warehouse")
 
 
 def toolsets_of(names: Iterable[str]) -> frozenset[Toolset]:

@@ -112,6 +112,9 @@ DEFAULT_CALLS: dict[str, Arguments] = {
     "list_projects": fixed({}),
     "list_users": fixed({}),
     "log_time": fixed({"project": "Phoenix", "service": "Development", "duration": "1h"}),
+    "query": fixed(
+        {"sql": "SELECT month, SUM(duration) / 3600.0 AS hours, SUM(revenue) AS revenue FROM entries GROUP BY 1"}
+    ),
     "lookup": fixed({"query": "an"}),
     "report_hours": fixed({"period": "this_year"}),
     "set_billing_state": fixed({"period": "this_month", "to_state": "billed"}),
@@ -119,6 +122,7 @@ DEFAULT_CALLS: dict[str, Arguments] = {
     "set_project_budget": fixed({"project": "Phoenix", "amount": 120, "unit": "hours"}),
     "start_timer": fixed({"project": "Phoenix", "service": "Development"}),
     "stop_timer": lambda c: {"user": c.timer_user()},
+    "sync_status": fixed({}),
     "unbilled_aging": fixed({}),
     UNDO: fixed({}),
     "utilization": fixed({"period": "this_year"}),
@@ -139,6 +143,11 @@ MAX_CALLS: list[tuple[str, Arguments]] = [
     ("list_projects", fixed({"active": "all", "limit": 100})),
     ("list_users", fixed({"active": "all", "limit": 120})),
     ("lookup", fixed({"query": "e", "limit": 50})),
+    ("query", fixed({"sql": "SELECT * FROM entries", "limit": 200})),
+    (
+        "query",
+        fixed({"sql": "SELECT e.*, p.* FROM entries e JOIN projects p ON p.id = e.projects_id", "limit": 200}),
+    ),
     ("report_hours", fixed({"period": "last_365_days", "group_by": ["project", "user"], "limit": 100})),
     ("report_hours", fixed({"period": "this_month", "group_by": ["day", "user"], "limit": 100})),
     ("report_hours", fixed({"period": "last_365_days", "group_by": ["service", "week"], "limit": 100})),

@@ -12,18 +12,23 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
+import httpx
 import pytest
 from mcp import Client
 
+from clockodo_mcp.clock import FrozenClock
+from clockodo_mcp.clockodo import ClockodoClient
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
-from clockodo_mcp.fake.demo import seed
-from clockodo_mcp.server.app import build_server
+from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
+from clockodo_mcp.server.app import build_server, served_tool
 from clockodo_mcp.server.config import TOOLSETS
 from clockodo_mcp.server.models import ListOutput
 from clockodo_mcp.server.registry import selected_tools
+from clockodo_mcp.sync import SyncOptions, open_target, sync_once
 from tests.conftest import held_open
-from tests.server.conftest import TODAY, call, frozen_now, make_runtime
+from tests.server.conftest import NOW, TODAY, call, frozen_now, make_runtime
 from tests.server.sizing import (
     DEFAULT_BUDGET,
     DEFAULT_CALLS,
@@ -52,9 +57,29 @@ def large_app(large: Dataset) -> Any:
     return create_app(large, now=frozen_now)
 
 
+@pytest.fixture(scope="module")
+def large_mirror(large_app: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The large company synced once into a DuckDB mirror, for the warehouse tools."""
+    url = "duckdb:///" + (tmp_path_factory.mktemp("mirror") / "mirror.duckdb").as_posix().lstrip("/")
+
+    async def build() -> None:
+        async with ClockodoClient(
+            api_user=OWNER_EMAIL,
+            api_key=OWNER_KEY,
+            app_name="tests",
+            app_email="tests@example.com",
+            base_url="http://fake.clockodo.test/api",
+            transport=httpx.ASGITransport(app=large_app),
+        ) as client:
+            await sync_once(client, open_target(url), FrozenClock(NOW), SyncOptions())
+
+    anyio.run(build)
+    return url
+
+
 @pytest.fixture
-async def large_client(large_app: Any, tmp_path: Path) -> AsyncIterator[Client]:
-    runtime = make_runtime(large_app, tmp_path / "audit.jsonl")
+async def large_client(large_app: Any, large_mirror: str, tmp_path: Path) -> AsyncIterator[Client]:
+    runtime = make_runtime(large_app, tmp_path / "audit.jsonl", mirror_url=large_mirror, toolsets=frozenset(TOOLSETS))
     async with held_open(Client(build_server(runtime))) as client:
         yield client
 
@@ -113,10 +138,10 @@ async def test_the_largest_answers_stay_within_25000_tokens_and_far_from_the_1_m
     assert answer_bytes(result) <= 150_000, "the SDK refuses server-sent events over 1 MiB"
 
 
-async def test_the_maximal_calls_ask_for_each_tools_hard_cap(mcp_client, dataset):
+async def test_the_maximal_calls_ask_for_each_tools_hard_cap(dataset):
     caps = {
-        t.name: t.input_schema["properties"].get("limit", {}).get("maximum")
-        for t in (await mcp_client.list_tools()).tools
+        spec.name: served_tool(spec).parameters["properties"].get("limit", {}).get("maximum")
+        for spec in selected_tools(read_only=False, toolsets=frozenset(TOOLSETS))
     }
     for tool, arguments in MAX_CALLS:
         assert arguments(Company(dataset, TODAY)).get("limit") == caps[tool], tool

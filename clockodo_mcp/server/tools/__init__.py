@@ -10,6 +10,7 @@ from clockodo_mcp.server.tools import (
     read,
     reports,
     time_writes,
+    warehouse,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "read",
     "reports",
     "time_writes",
+    "warehouse",
 ]
