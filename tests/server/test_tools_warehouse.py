@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from mcp import Client
@@ -12,12 +14,13 @@ from mcp import Client
 from clockodo_mcp.audit import iter_records
 from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.clockodo import ClockodoClient
-from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY
+from clockodo_mcp.fake.app import create_app
+from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import TOOLSETS, config_from_env
 from clockodo_mcp.sync import SyncOptions, open_target, sync_once
 from tests.conftest import held_open
-from tests.server.conftest import NOW, call, call_error, make_runtime
+from tests.server.conftest import NOW, TODAY, call, call_error, frozen_now, make_runtime
 
 ALL = frozenset(TOOLSETS)
 
@@ -41,9 +44,18 @@ def clockodo_entry_count(fake_app: Any) -> int:
     return len(fake_app.state.store.entries)
 
 
+@pytest.fixture(scope="module")
+def synced_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company synced once for the module (each test's fake holds the same seeded company)."""
+    where = tmp_path_factory.mktemp("synced")
+    anyio.run(synced_mirror, create_app(seed(seed=7, today=TODAY), now=frozen_now), where)
+    return where / "mirror.duckdb"
+
+
 @pytest.fixture
-async def warehouse_client(fake_app, audit_path, tmp_path):
-    url = await synced_mirror(fake_app, tmp_path)
+async def warehouse_client(fake_app, audit_path, tmp_path, synced_once):
+    shutil.copy(synced_once, tmp_path / "mirror.duckdb")
+    url = "duckdb:///" + (tmp_path / "mirror.duckdb").as_posix().lstrip("/")
     runtime = make_runtime(fake_app, audit_path, mirror_url=url, toolsets=ALL)
     async with held_open(Client(build_server(runtime))) as client:
         yield client

@@ -55,18 +55,23 @@ def fake() -> Iterator[Fake]:
         yield Fake(server.base_url, faults, clock)
 
 
-@pytest.fixture
-async def client(fake: Fake) -> AsyncIterator[ClockodoClient]:
-    """Our typed client against the fake (used to change data and by the sync); retries do not sleep."""
-    async with ClockodoClient(
+def fake_client(base_url: str) -> ClockodoClient:
+    """Our typed client against a fake (used to change data and by the sync); retries do not sleep."""
+    return ClockodoClient(
         api_user=OWNER_EMAIL,
         api_key=OWNER_KEY,
         app_name="tests",
         app_email="tests@example.com",
-        base_url=fake.base_url,
+        base_url=base_url,
         sleep=no_sleep,
         retry=RetryPolicy(max_attempts=2),
-    ) as c:
+    )
+
+
+@pytest.fixture
+async def client(fake: Fake) -> AsyncIterator[ClockodoClient]:
+    """`fake_client` for the test's fake."""
+    async with fake_client(fake.base_url) as c:
         yield c
 
 

@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import anyio
 import pytest
 
+from clockodo_mcp.clock import FrozenClock
+from clockodo_mcp.fake.demo import seed
+from clockodo_mcp.fake.server import BackgroundFakeServer
 from clockodo_mcp.sync import TargetError, open_target, sync_once
 from clockodo_mcp.sync.reader import QueryRefused, check_select, mirror_status, run_query
-from tests.sync.conftest import PG_URL, clockodo_entries
+from tests.sync.conftest import NOW, PG_URL, TODAY, clockodo_entries, fake_client
 from tests.sync.mirror import duckdb_query
 
 
+@pytest.fixture(scope="module")
+def synced_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small company synced once for the module, to DuckDB and to Parquet, at NOW (each test reads a copy)."""
+    where = tmp_path_factory.mktemp("synced")
+
+    async def sync_both() -> None:
+        clock = FrozenClock(NOW)
+        with BackgroundFakeServer(seed(seed=7, today=TODAY), now=clock.now) as server:
+            async with fake_client(server.base_url) as client:
+                for url in (
+                    f"duckdb://{(where / 'mirror.duckdb').as_posix()}",
+                    f"parquet://{(where / 'lake').as_posix()}",
+                ):
+                    await sync_once(client, open_target(url), clock)
+
+    anyio.run(sync_both)
+    return where
+
+
 @pytest.fixture
-async def mirrors(client, fake, tmp_path) -> dict[str, str]:
-    """The small company synced once to DuckDB and to Parquet."""
-    urls = {
+def mirrors(synced_once: Path, tmp_path: Path) -> dict[str, str]:
+    """This test's copy of the module's mirrors (the fake of every test holds the same seeded company)."""
+    shutil.copy(synced_once / "mirror.duckdb", tmp_path / "mirror.duckdb")
+    shutil.copytree(synced_once / "lake", tmp_path / "lake")
+    return {
         "duckdb": f"duckdb://{(tmp_path / 'mirror.duckdb').as_posix()}",
         "parquet": f"parquet://{(tmp_path / 'lake').as_posix()}",
     }
-    for url in urls.values():
-        await sync_once(client, open_target(url), fake.clock)
-    return urls
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "parquet"])
