@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from mcp import Client
 
 from clockodo_mcp.clock import FrozenClock
-from clockodo_mcp.clockodo import RateLimitPolicy
+from clockodo_mcp.clockodo import ClockodoClient, RateLimitPolicy
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, WORKER_EMAIL, WORKER_KEY, seed
@@ -20,6 +21,7 @@ from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import ServerConfig
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.store import sqlite_url
+from clockodo_mcp.sync import SyncOptions, open_target, sync_once
 from tests.conftest import held_open
 
 TODAY = date(2026, 11, 24)
@@ -97,3 +99,22 @@ async def call_error(client: Client, tool: str, **arguments: Any) -> str:
     result = await client.call_tool(tool, arguments)
     assert result.is_error, result.structured_content
     return " ".join(getattr(block, "text", "") for block in result.content)
+
+
+def demo_mirror(directory: Path) -> str:
+    """The demo company (seed 7, pinned to TODAY) synced by `clockodo-mcp sync` into a DuckDB file; its URL."""
+    url = "duckdb:///" + (directory / "mirror.duckdb").as_posix().lstrip("/")
+
+    async def build() -> None:
+        async with ClockodoClient(
+            api_user=OWNER_EMAIL,
+            api_key=OWNER_KEY,
+            app_name="tests",
+            app_email="tests@example.com",
+            base_url="http://fake.clockodo.test/api",
+            transport=httpx.ASGITransport(app=create_app(seed(seed=7, today=TODAY), now=frozen_now)),
+        ) as client:
+            await sync_once(client, open_target(url), FrozenClock(NOW), SyncOptions())
+
+    anyio.run(build)
+    return url

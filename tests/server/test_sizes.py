@@ -12,23 +12,18 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import anyio
-import httpx
 import pytest
 from mcp import Client
 
-from clockodo_mcp.clock import FrozenClock
-from clockodo_mcp.clockodo import ClockodoClient
 from clockodo_mcp.fake.app import create_app
 from clockodo_mcp.fake.dataset import Dataset
-from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
+from clockodo_mcp.fake.demo import seed
 from clockodo_mcp.server.app import build_server, served_tool
 from clockodo_mcp.server.config import TOOLSETS
 from clockodo_mcp.server.models import ListOutput
 from clockodo_mcp.server.registry import selected_tools
-from clockodo_mcp.sync import SyncOptions, open_target, sync_once
 from tests.conftest import held_open
-from tests.server.conftest import NOW, TODAY, call, frozen_now, make_runtime
+from tests.server.conftest import TODAY, call, demo_mirror, frozen_now, make_runtime
 from tests.server.sizing import (
     DEFAULT_BUDGET,
     DEFAULT_CALLS,
@@ -61,21 +56,7 @@ def large_app(large: Dataset) -> Any:
 def mirror(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A DuckDB mirror for the warehouse tools, of the demo company: their answers are bounded by their caps (rows
     and characters), which the maximal calls reach on it too, and syncing 100k entries per worker would cost 20 s."""
-    url = "duckdb:///" + (tmp_path_factory.mktemp("mirror") / "mirror.duckdb").as_posix().lstrip("/")
-
-    async def build() -> None:
-        async with ClockodoClient(
-            api_user=OWNER_EMAIL,
-            api_key=OWNER_KEY,
-            app_name="tests",
-            app_email="tests@example.com",
-            base_url="http://fake.clockodo.test/api",
-            transport=httpx.ASGITransport(app=create_app(seed(seed=7, today=TODAY), now=frozen_now)),
-        ) as client:
-            await sync_once(client, open_target(url), FrozenClock(NOW), SyncOptions())
-
-    anyio.run(build)
-    return url
+    return demo_mirror(tmp_path_factory.mktemp("mirror"))
 
 
 @pytest.fixture

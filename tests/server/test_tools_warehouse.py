@@ -6,37 +6,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import anyio
-import httpx
 import pytest
 from mcp import Client
 
 from clockodo_mcp.audit import iter_records
-from clockodo_mcp.clock import FrozenClock
-from clockodo_mcp.clockodo import ClockodoClient
-from clockodo_mcp.fake.app import create_app
-from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY, seed
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import TOOLSETS, config_from_env
-from clockodo_mcp.sync import SyncOptions, open_target, sync_once
 from tests.conftest import held_open
-from tests.server.conftest import NOW, TODAY, call, call_error, frozen_now, make_runtime
+from tests.server.conftest import call, call_error, demo_mirror, make_runtime
 
 ALL = frozenset(TOOLSETS)
-
-
-async def synced_mirror(fake_app: Any, tmp_path: Path) -> str:
-    url = "duckdb:///" + (tmp_path / "mirror.duckdb").as_posix().lstrip("/")
-    async with ClockodoClient(
-        api_user=OWNER_EMAIL,
-        api_key=OWNER_KEY,
-        app_name="tests",
-        app_email="tests@example.com",
-        base_url="http://fake.clockodo.test/api",
-        transport=httpx.ASGITransport(app=fake_app),
-    ) as client:
-        await sync_once(client, open_target(url), FrozenClock(NOW), SyncOptions())
-    return url
 
 
 def clockodo_entry_count(fake_app: Any) -> int:
@@ -48,7 +27,7 @@ def clockodo_entry_count(fake_app: Any) -> int:
 def synced_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo company synced once for the module (each test's fake holds the same seeded company)."""
     where = tmp_path_factory.mktemp("synced")
-    anyio.run(synced_mirror, create_app(seed(seed=7, today=TODAY), now=frozen_now), where)
+    demo_mirror(where)
     return where / "mirror.duckdb"
 
 
