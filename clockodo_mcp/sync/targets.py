@@ -108,6 +108,10 @@ class Writer(ABC):
     def merge(self, table: Table, rows: Sequence[Row]) -> None:
         """Insert `rows`, replacing rows with the same primary key."""
 
+    @abstractmethod
+    def delete_keys(self, table: Table, keys: Sequence[Row]) -> None:
+        """Delete the rows with these primary keys (a key that is not there is no error)."""
+
     def insert_items(self, table: Table, items: Sequence[Mapping[str, Any]]) -> None:
         """Write objects carrying every column by name; a key may still exist elsewhere until `settle`."""
         names = table.column_names
@@ -250,6 +254,11 @@ class _SqlWriter(Writer):
             (since, until),
         )
 
+    def delete_keys(self, table: Table, keys: Sequence[Row]) -> None:
+        match = " AND ".join(f"{_quote(k)} = %s" for k in table.key)
+        for key in keys:
+            self.t.execute(f"DELETE FROM {_quote(table.name)} WHERE {match}", key)
+
     def merge(self, table: Table, rows: Sequence[Row], fresh: bool = False) -> None:
         if not rows:
             return
@@ -291,6 +300,11 @@ class _DuckDBWriter(_SqlWriter):
 
             self.t.insert_arrow(self._pending_table, pa.concat_tables(self._pending))
         self._pending, self._pending_rows, self._pending_table = [], 0, None
+
+    def delete_keys(self, table: Table, keys: Sequence[Row]) -> None:
+        self.flush()
+        self.t.touched(table.name)
+        super().delete_keys(table, keys)
 
     def settle(self, table: Table, column: str, since: str, until: str) -> None:
         self.flush()
