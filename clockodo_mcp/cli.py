@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated Host values allowed beyond loopback (or CLOCKODO_MCP_ALLOWED_HOSTS)",
     )
     serve.add_argument("--auth-token", help="bearer token required on HTTP (or CLOCKODO_MCP_HTTP_TOKEN)")
+    serve.add_argument(
+        "--webhook-path",
+        help="where Clockodo's webhooks are received into the mirror (or CLOCKODO_MCP_WEBHOOK_PATH; default "
+        "/webhooks/clockodo; needs CLOCKODO_MCP_WEBHOOK_TOKEN and CLOCKODO_MCP_MIRROR)",
+    )
     _add_server_options(serve)
 
     demo = sub.add_parser("demo", help="try it: the demo company on streamable HTTP on loopback, no account needed")
@@ -196,6 +201,7 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         "store_url": args.store,
         "demo": bool(args.demo),
         "demo_today": pinned_today(args) if args.demo else None,
+        "webhook_path": getattr(args, "webhook_path", None),
     }
     if args.toolsets is not None:
         overrides["toolsets"] = parse_toolsets(args.toolsets)
@@ -231,20 +237,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from clockodo_mcp.server.app import build_server
     from clockodo_mcp.server.shutdown import serve_stdio
     from clockodo_mcp.server.transports import http_app, security_settings, serve_http
+    from clockodo_mcp.server.webhooks import webhook_receiver
 
     config = server_config(args)
     token = args.auth_token or os.environ.get("CLOCKODO_MCP_HTTP_TOKEN")
     allowed = [h.strip() for h in args.allowed_hosts.split(",") if h.strip()]
     if args.transport != "stdio":
         security_settings(args.host, args.port, allowed, token)  # refuse an unsafe bind before anything starts
-    server = build_server(make_runtime(config))
+    runtime = make_runtime(config)
+    webhooks = webhook_receiver(runtime, args.transport)
+    server = build_server(runtime)
     logger.info("clockodo-mcp %s: %s, transport %s", __version__, config.describe_credentials(), args.transport)
     if args.transport == "stdio":
         anyio.run(serve_stdio, server)
         return 0
-    app = http_app(server, args.transport, host=args.host, port=args.port, allowed_hosts=allowed, auth_token=token)
+    app = http_app(
+        server,
+        args.transport,
+        host=args.host,
+        port=args.port,
+        allowed_hosts=allowed,
+        auth_token=token,
+        webhooks=webhooks,
+    )
     path = "/sse" if args.transport == "sse" else "/mcp"
     print(f"clockodo-mcp listening on http://{args.host}:{args.port}{path}", file=sys.stderr)
+    if webhooks is not None:
+        print(
+            f"Clockodo webhooks into the mirror: POST http://{args.host}:{args.port}{config.webhook_path}",
+            file=sys.stderr,
+        )
     try:
         anyio.run(serve_http, app, args.host, args.port)
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl+C it handled: stopped as asked, not a crash

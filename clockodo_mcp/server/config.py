@@ -48,6 +48,8 @@ class ServerConfig:
     cache_ttl_seconds: float = 60.0
     token_ttl_seconds: int = 600
     mirror_url: str | None = None  # CLOCKODO_MCP_MIRROR: the `clockodo-mcp sync` target the warehouse tools read
+    webhook_token: str | None = None  # CLOCKODO_MCP_WEBHOOK_TOKEN: receive Clockodo's webhooks into the mirror
+    webhook_path: str = "/webhooks/clockodo"  # CLOCKODO_MCP_WEBHOOK_PATH
 
     def describe_credentials(self) -> str:
         """Where the credentials come from, never the key itself."""
@@ -102,6 +104,8 @@ def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object
         "audit_path": Path(source["CLOCKODO_MCP_AUDIT_LOG"]) if source.get("CLOCKODO_MCP_AUDIT_LOG") else None,
         "demo_latency_seconds": _seconds(source, "CLOCKODO_MCP_DEMO_LATENCY"),
         "store_url": source.get("CLOCKODO_MCP_STORE") or None,
+        "webhook_token": source.get("CLOCKODO_MCP_WEBHOOK_TOKEN") or None,
+        "webhook_path": source.get("CLOCKODO_MCP_WEBHOOK_PATH") or "/webhooks/clockodo",
     }
     if source.get("CLOCKODO_MCP_CONFIRM"):
         mode = source["CLOCKODO_MCP_CONFIRM"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import uvicorn
@@ -154,8 +154,11 @@ def http_app(
     port: int = 8765,
     allowed_hosts: Sequence[str] = (),
     auth_token: str | None = None,
+    webhooks: Callable[[ASGIApp], ASGIApp] | None = None,
 ) -> ASGIApp:
-    """The ASGI app for SSE (`/sse`) or streamable HTTP (`/mcp`), secured as described above."""
+    """The ASGI app for SSE (`/sse`) or streamable HTTP (`/mcp`), secured as described above.
+
+    `webhooks` wraps the app in front of the bearer check (Clockodo authenticates by a token in the body)."""
     security = security_settings(host, port, allowed_hosts, auth_token)
     app: Starlette
     if transport == "sse":
@@ -163,6 +166,8 @@ def http_app(
     else:
         app = server.streamable_http_app(transport_security=security, host=host)
     secured: ASGIApp = BearerAuth(app, auth_token) if auth_token else app
+    if webhooks is not None:
+        secured = webhooks(secured)
     return OriginGuard(secured, host, port, allowed_hosts)
 
 

@@ -1,6 +1,6 @@
 """Reading a mirror, never writing it: the status of the last run and capped, read-only SQL.
 
-The `query` and `sync_status` tools (issue 13, next step) are thin adapters over `mirror_status` and `run_query`.
+The `query` and `sync_status` tools are thin adapters over `mirror_status` and `run_query`.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ class MirrorStatus:
     lag_seconds: float | None
     last_run_requests: int | None
     row_counts: dict[str, int] = field(default_factory=dict)
+    last_webhook_at: dt.datetime | None = None
+    webhook_events: int = 0
 
 
 class _Reader:
@@ -131,14 +133,26 @@ class _Reader:
             self._con = None
 
 
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def mirror_lock(location: str) -> threading.Lock:
+    """The lock of one mirror within this process: DuckDB refuses a read-only and a writing connection to one file at
+    the same time, so the webhook receiver's writes and the tools' reads take turns."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(location, threading.Lock())
+
+
 @contextlib.contextmanager
 def _reader(url: str) -> Iterator[_Reader]:
     reader = _Reader(parse_target_url(url))
-    reader.open()
-    try:
-        yield reader
-    finally:
-        reader.close()
+    with mirror_lock(reader.location):
+        reader.open()
+        try:
+            yield reader
+        finally:
+            reader.close()
 
 
 def check_select(sql: str) -> str:
@@ -209,4 +223,6 @@ def mirror_status(url: str, clock: Clock, tables: Sequence[str] | None = None) -
         lag_seconds=None if finished is None else (clock.now() - finished).total_seconds(),
         last_run_requests=int(requests) if requests and requests.isdigit() else None,
         row_counts=counts,
+        last_webhook_at=_instant(state.get("last_webhook_at")),
+        webhook_events=int(state.get("webhook_events", "0") or "0"),
     )

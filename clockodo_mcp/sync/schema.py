@@ -431,7 +431,7 @@ AUDIT_LOG = Table(
     (
         _c("seq", "int", "sequence number in the log"),
         _c("ts", "timestamp", "when the record was written (UTC)"),
-        _c("kind", "text", "intent, outcome or a maintenance record"),
+        _c("kind", "text", "intent, outcome, webhook (a Clockodo webhook received) or a maintenance record"),
         _c("call_id", "text", "joins an intent with its outcome"),
         _c("tool", "text", "the MCP tool"),
         _c("status", "text", "outcome status (ok, preview, rejected, error)"),
@@ -465,8 +465,9 @@ CHANGES = Table(
 SYNC_STATE = Table(
     "sync_state",
     ("key",),
-    "The sync's own state: schema version, backfill progress and the last run (read by `sync_status`).",
-    "written by the sync",
+    "The sync's own state: schema version, backfill progress, the last run and the last webhook applied "
+    "(`last_webhook_at`, `webhook_events`; read by `sync_status`).",
+    "written by the sync and by the server's webhook receiver",
     (
         _c("key", "text", "name of the setting"),
         _c("value", "text", "its value (text)"),

@@ -62,6 +62,8 @@ class SyncStatusOut(ToolOutput):
     since: str | None = Field(description="The first day the mirror covers.")
     window_start: str | None = Field(description="Entries from here on are pulled again on every run.")
     last_run_requests: int | None = Field(description="Clockodo requests of the last run.")
+    last_webhook: str | None = Field(description="When a Clockodo webhook last changed the mirror (UTC), if ever.")
+    webhook_events: int = Field(description="Webhook events applied to the mirror so far.")
     tables: list[TableCount]
 
 
@@ -159,12 +161,17 @@ async def sync_status(ctx: Context[Any, Any]) -> SyncStatusOut:
     mirror = _mirror(status)
     entries = status.row_counts.get("entries", 0)
     when = f"last synced {mirror.last_sync}, {mirror.age_minutes} min ago" if mirror.last_sync else "never synced"
+    hooked = status.last_webhook_at
+    webhook = hooked.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if hooked else None
+    live = f"; {status.webhook_events:,} webhook event(s) applied since, the last at {webhook}" if webhook else ""
     return SyncStatusOut(
-        summary=f"Mirror {mirror.target}: {when}; {entries:,} entries in {len(status.row_counts)} tables.",
+        summary=f"Mirror {mirror.target}: {when}{live}; {entries:,} entries in {len(status.row_counts)} tables.",
         mirror=mirror,
         backfill_complete=status.backfill_complete,
         since=status.since,
         window_start=status.window_start,
         last_run_requests=status.last_run_requests,
+        last_webhook=webhook,
+        webhook_events=status.webhook_events,
         tables=[TableCount(table=name, rows=n) for name, n in status.row_counts.items()],
     )
