@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver.resources import Resource, TextResource
 from mcp.server.mcpserver.tools import Tool
 
 from clockodo_mcp import __version__
@@ -42,7 +43,7 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
     )
     # Strict tools (unknown arguments refused, rejections audited) are handed to the server ready-made.
     tools: list[Tool] = [served_tool(spec) for spec in chosen]
-    return ClockodoServer(
+    server = ClockodoServer(
         "clockodo",
         title="Clockodo",
         instructions=instructions(chosen),
@@ -50,4 +51,24 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         lifespan=lifespan,
         log_level="WARNING",  # INFO would log every Clockodo request (httpx) to stderr
         tools=tools,
+    )
+    if any(spec.toolset == "warehouse" for spec in chosen):
+        server.add_resource(warehouse_schema_resource())
+    return server
+
+
+WAREHOUSE_SCHEMA_URI = "clockodo://warehouse/schema"
+
+
+def warehouse_schema_resource() -> Resource:
+    """docs/warehouse.md as a resource: every table and column of the mirror, for writing `query` SQL."""
+    from clockodo_mcp.sync.schema import render_reference
+
+    return TextResource(
+        uri=WAREHOUSE_SCHEMA_URI,
+        name="warehouse-schema",
+        title="Warehouse schema (the mirror's tables and columns)",
+        description="Every table and column of the synced mirror with its meaning and unit, for the query tool.",
+        mime_type="text/markdown",
+        text=render_reference(),
     )

@@ -101,3 +101,26 @@ async def test_a_configured_mirror_that_was_never_synced_is_named_with_the_fix(f
         error = await call_error(client, "query", sql="SELECT 1")
     assert "There is no mirror at" in error
     assert "run `clockodo-mcp sync` first" in error
+
+
+async def test_the_warehouse_schema_is_a_resource_whose_columns_the_query_tool_can_select(warehouse_client):
+    listed = {str(r.uri): r for r in (await warehouse_client.list_resources()).resources}
+    schema = listed["clockodo://warehouse/schema"]
+    assert schema.mime_type == "text/markdown"
+
+    text = (await warehouse_client.read_resource("clockodo://warehouse/schema")).contents[0].text
+    columns = [
+        line.split("`")[1]
+        for line in text.split("## `entries`")[1].split("## ")[0].splitlines()
+        if line.startswith("| `")
+    ]
+    out = await call(
+        warehouse_client, "query", sql="SELECT " + ", ".join(f'"{c}"' for c in columns) + " FROM entries", limit=1
+    )
+
+    assert out["columns"] == columns
+    assert "revenue" in columns
+
+
+async def test_without_a_mirror_the_server_offers_no_warehouse_schema(mcp_client):
+    assert not (await mcp_client.list_resources()).resources
