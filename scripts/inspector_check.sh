@@ -86,6 +86,8 @@ inspector "${STDIO[@]}" --method tools/list \
 inspector "${STDIO[@]}" --method tools/call --tool-name report_hours \
     --tool-arg period=this_month --tool-arg billing=unbilled \
     | expect "stdio tools/call report_hours" 'not r.get("isError") and r["structuredContent"]["total_hours"] > 0'
+inspector "${STDIO[@]}" --method resources/list \
+    | expect "stdio resources/list" '"clockodo://account" in {x["uri"] for x in r["resources"]}'
 
 PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 URL="http://127.0.0.1:$PORT/mcp"
@@ -112,7 +114,9 @@ inspector "$URL" --transport http --method tools/call --tool-name set_billing_st
     --tool-arg period=last_month --tool-arg "customer=Client XYZ" --tool-arg to_state=billed \
     | expect "http tools/call set_billing_state (preview only)" \
         'r["structuredContent"]["status"] == "preview" and r["structuredContent"]["confirm_token"]'
+inspector "$URL" --transport http --method resources/read --uri clockodo://master-data/projects \
+    | expect "http resources/read master data" '"Phoenix" in r["contents"][0]["text"]'
 
 echo "== the calls above in the audit log"
 "$CLOCKODO" audit verify --path "$CLOCKODO_MCP_AUDIT_LOG"
-echo "inspector check OK: the MCP Inspector listed and called our tools over stdio and streamable HTTP"
+echo "inspector check OK: the MCP Inspector listed and called our tools and read our resources over stdio and streamable HTTP"

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver.resources import Resource, TextResource
 from mcp.server.mcpserver.tools import Tool
 
 from clockodo_mcp import __version__
@@ -15,6 +14,7 @@ from clockodo_mcp.server.calls import audited, strict_tool
 from clockodo_mcp.server.instructions import instructions
 from clockodo_mcp.server.reconcile import reconcile_on_start
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
+from clockodo_mcp.server.resources import add_resources
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.schemas import ClockodoServer
 
@@ -52,23 +52,5 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         log_level="WARNING",  # INFO would log every Clockodo request (httpx) to stderr
         tools=tools,
     )
-    if any(spec.toolset == "warehouse" for spec in chosen):
-        server.add_resource(warehouse_schema_resource())
+    add_resources(server, runtime, warehouse=any(spec.toolset == "warehouse" for spec in chosen))
     return server
-
-
-WAREHOUSE_SCHEMA_URI = "clockodo://warehouse/schema"
-
-
-def warehouse_schema_resource() -> Resource:
-    """docs/warehouse.md as a resource: every table and column of the mirror, for writing `query` SQL."""
-    from clockodo_mcp.sync.schema import render_reference
-
-    return TextResource(
-        uri=WAREHOUSE_SCHEMA_URI,
-        name="warehouse-schema",
-        title="Warehouse schema (the mirror's tables and columns)",
-        description="Every table and column of the synced mirror with its meaning and unit, for the query tool.",
-        mime_type="text/markdown",
-        text=render_reference(),
-    )

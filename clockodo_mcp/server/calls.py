@@ -157,6 +157,11 @@ async def append(runtime: Runtime, event: dict[str, Any]) -> None:
 
 async def _record_read(runtime: Runtime, intent: dict[str, Any], outcome: dict[str, Any], started: float) -> None:
     """Commit a read's intent and outcome together; refuse its answer when they cannot be stored."""
+    await audit_read(runtime, intent, outcome, started)
+
+
+async def audit_read(runtime: Runtime, intent: dict[str, Any], outcome: dict[str, Any], started: float) -> None:
+    """Commit a read's intent and outcome together (tools and resources); a ToolError when they cannot be stored."""
     outcome["duration_ms"] = round((runtime.clock.monotonic() - started) * 1000, 1)
     try:
         await anyio.to_thread.run_sync(runtime.audit.append_together, [intent, outcome])

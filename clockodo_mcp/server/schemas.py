@@ -13,10 +13,16 @@ The server still validates against the original schema; the compact one accepts 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from mcp.server import MCPServer
-from mcp.types import Tool
+from mcp.server.lowlevel.helper_types import ReadResourceContents
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError
+from mcp.shared.exceptions import MCPError
+from mcp.types import INVALID_PARAMS, GetPromptResult, InputRequiredResult, Tool
+from pydantic import AnyUrl
 
 from clockodo_mcp.server.runtime import Runtime
 
@@ -162,7 +168,30 @@ def _nullable_enum(branches: list[Any]) -> dict[str, Any] | None:
 
 
 class ClockodoServer(MCPServer[Runtime]):
-    """MCPServer that lists its tools with compact schemas (see the module docstring)."""
+    """MCPServer that lists its tools with compact schemas (see the module docstring), and names the valid resources
+    and prompts when a client asks for one that does not exist."""
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[Runtime, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        """Read a resource; an unknown URI is refused with the URIs and templates there are."""
+        try:
+            return await super().read_resource(uri, context)
+        except ResourceNotFoundError as error:
+            if not str(error).startswith("Unknown resource"):
+                raise  # a resource's own "not found" (an unknown change id, say) already says what to do
+            valid = [str(r.uri) for r in await self.list_resources()]
+            valid += [t.uri_template for t in await self.list_resource_templates()]
+            raise ResourceNotFoundError(f"Unknown resource {uri}. Valid: {', '.join(sorted(valid))}.") from None
+
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Runtime, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """Render a prompt; an unknown name is refused (invalid params) with the prompts there are."""
+        if self._prompt_manager.get_prompt(name) is None:
+            valid = ", ".join(sorted(p.name for p in await self.list_prompts())) or "none"
+            raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt {name!r}. Valid prompts: {valid}.")
+        return await super().get_prompt(name, arguments, context)
 
     async def list_tools(self) -> list[Tool]:
         """The tools, with compact input and output schemas."""

@@ -7,6 +7,7 @@ answer any arguments can ask for within 25,000 (Claude Code's default limit), to
 
 from __future__ import annotations
 
+import json
 import typing
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -35,6 +36,7 @@ from tests.server.sizing import (
     answer_bytes,
     answer_tokens,
     default_answer,
+    tokens,
     tools_list_tokens,
 )
 
@@ -258,3 +260,15 @@ async def test_an_answer_too_large_for_its_cap_is_cut_with_an_exact_next_hint(fa
     assert rest["paging"]["offset"] == paging["returned"]
     ids = [e["id"] for e in structured["entries"]] + [e["id"] for e in rest["entries"]]
     assert ids == reference[: len(ids)], "the next page starts exactly where the cut page ended"
+
+
+async def test_every_resource_on_the_large_company_stays_within_25000_tokens_and_says_where_the_rest_is(large_client):
+    from clockodo_mcp.server.resources import KINDS
+
+    uris = [str(r.uri) for r in (await large_client.list_resources()).resources]
+    for uri in [*uris, *(f"clockodo://master-data/{kind}" for kind in KINDS)]:
+        text = (await large_client.read_resource(uri)).contents[0].text
+        assert tokens(text) <= MAX_BUDGET, uri
+        body = json.loads(text) if uri != "clockodo://warehouse/schema" else {}
+        if isinstance(body, dict) and body.get("truncated"):
+            assert "pages through all" in body["note"]

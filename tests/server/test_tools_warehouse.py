@@ -123,4 +123,5 @@ async def test_the_warehouse_schema_is_a_resource_whose_columns_the_query_tool_c
 
 
 async def test_without_a_mirror_the_server_offers_no_warehouse_schema(mcp_client):
-    assert not (await mcp_client.list_resources()).resources
+    listed = {str(r.uri) for r in (await mcp_client.list_resources()).resources}
+    assert "clockodo://warehouse/schema" not in listed

@@ -1,7 +1,8 @@
-"""One real client per transport: stdio (subprocess), SSE and streamable HTTP (uvicorn on loopback)."""
+"""One real client per transport (stdio as a subprocess, SSE and streamable HTTP on loopback): tools and resources."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from contextlib import AsyncExitStack
@@ -29,6 +30,10 @@ async def ask(client: Client) -> float:
     assert {"report_hours", "lookup", "list_entries"} <= names
     result = await client.call_tool("report_hours", QUESTION)
     assert not result.is_error, result.content
+    # resources/read on every transport (some hosts end the session without it)
+    assert "clockodo://account" in {str(r.uri) for r in (await client.list_resources()).resources}
+    account = await client.read_resource("clockodo://account")
+    assert json.loads(account.contents[0].text)["currency"] == "EUR"
     return float(result.structured_content["total_hours"])
 
 

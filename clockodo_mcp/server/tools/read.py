@@ -295,7 +295,7 @@ class TimersOut(ListOutput):
     timers: list[TimerOut]
 
 
-def _timer(entry: Entry, tc: ToolContext, now: datetime) -> TimerOut:
+def timer_out(entry: Entry, tc: ToolContext, now: datetime) -> TimerOut:
     out = entry_out(entry, tc, now)
     return TimerOut(
         entry_id=entry.id,
@@ -339,7 +339,7 @@ async def get_timer(
         label = tc.master.user_name(users_id) if users_id else f"you ({tc.account.user.name})"
     entries.sort(key=lambda e: (e.time_since, e.id))
     shown, paging = page_of(entries, offset, limit)
-    timers = [_timer(e, tc, now) for e in shown]
+    timers = [timer_out(e, tc, now) for e in shown]
     if timers:
         summary = (
             f"{paging.total} running timer(s) for {label}: "
