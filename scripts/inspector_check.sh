@@ -88,6 +88,8 @@ inspector "${STDIO[@]}" --method tools/call --tool-name report_hours \
     | expect "stdio tools/call report_hours" 'not r.get("isError") and r["structuredContent"]["total_hours"] > 0'
 inspector "${STDIO[@]}" --method resources/list \
     | expect "stdio resources/list" '"clockodo://account" in {x["uri"] for x in r["resources"]}'
+inspector "${STDIO[@]}" --method prompts/list \
+    | expect "stdio prompts/list" '"month_close" in {x["name"] for x in r["prompts"]}'
 
 PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 URL="http://127.0.0.1:$PORT/mcp"
@@ -119,4 +121,4 @@ inspector "$URL" --transport http --method resources/read --uri clockodo://maste
 
 echo "== the calls above in the audit log"
 "$CLOCKODO" audit verify --path "$CLOCKODO_MCP_AUDIT_LOG"
-echo "inspector check OK: the MCP Inspector listed and called our tools and read our resources over stdio and streamable HTTP"
+echo "inspector check OK: the MCP Inspector listed and called our tools and read our resources and prompts over stdio and streamable HTTP"

@@ -12,6 +12,7 @@ from mcp.server.mcpserver.tools import Tool
 from clockodo_mcp import __version__
 from clockodo_mcp.server.calls import audited, strict_tool
 from clockodo_mcp.server.instructions import instructions
+from clockodo_mcp.server.prompts import add_prompts
 from clockodo_mcp.server.reconcile import reconcile_on_start
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
 from clockodo_mcp.server.resources import add_resources
@@ -53,4 +54,5 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         tools=tools,
     )
     add_resources(server, runtime, warehouse=any(spec.toolset == "warehouse" for spec in chosen))
+    add_prompts(server, chosen, runtime.now)
     return server

@@ -187,10 +187,20 @@ class ClockodoServer(MCPServer[Runtime]):
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Context[Runtime, Any] | None = None
     ) -> GetPromptResult | InputRequiredResult:
-        """Render a prompt; an unknown name is refused (invalid params) with the prompts there are."""
-        if self._prompt_manager.get_prompt(name) is None:
-            valid = ", ".join(sorted(p.name for p in await self.list_prompts())) or "none"
+        """Render a prompt; an unknown name or argument is refused (invalid params) with the valid ones."""
+        prompts = {p.name: p for p in await self.list_prompts()}
+        prompt = prompts.get(name)
+        if prompt is None:
+            valid = ", ".join(sorted(prompts)) or "none"
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown prompt {name!r}. Valid prompts: {valid}.")
+        known = {argument.name for argument in prompt.arguments or ()}
+        unknown = sorted(set(arguments or {}) - known)
+        if unknown:
+            valid = ", ".join(sorted(known)) or "none"
+            raise MCPError(
+                code=INVALID_PARAMS,
+                message=f"The prompt {name} has no argument {', '.join(unknown)}. Its arguments: {valid}.",
+            )
         return await super().get_prompt(name, arguments, context)
 
     async def list_tools(self) -> list[Tool]:
