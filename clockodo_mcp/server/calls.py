@@ -18,6 +18,7 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
 from clockodo_mcp.audit import AuditLogDamaged, AuditWriteError
+from clockodo_mcp.domain.progress import reporting_to
 from clockodo_mcp.server.arguments import explain, strict_model
 from clockodo_mcp.server.bounds import bounded, serialize
 from clockodo_mcp.server.errors import to_tool_error
@@ -111,7 +112,8 @@ def audited(spec: ToolSpec) -> ToolFn:
         outcome: dict[str, Any] = {"kind": "outcome", "call_id": call_id, "tool": spec.name}
         logger.debug("Call %s of %s started", call_id, spec.name)
         try:
-            with runtime.client.as_caller(rate_key(ctx)):  # fair shares of the rate budget per session
+            # fair shares of the rate budget per session; progress to the client when it gave a progress token
+            with runtime.client.as_caller(rate_key(ctx)), reporting_to(ctx.report_progress):
                 value = await spec.fn(**kwargs)
         except BaseException as error:
             if not isinstance(error, Exception):

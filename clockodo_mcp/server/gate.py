@@ -40,7 +40,7 @@ from clockodo_mcp.clockodo import (
 )
 from clockodo_mcp.domain.writes.checks import Verdict
 from clockodo_mcp.domain.writes.expect import dump_expectation
-from clockodo_mcp.domain.writes.plan import Applied, Plan, StepRecorder, WriteArgs, WriteRejected
+from clockodo_mcp.domain.writes.plan import Applied, Plan, StepRecorder, WriteArgs, WriteRejected, describe_failure
 from clockodo_mcp.server.confirm import Confirmation
 from clockodo_mcp.server.errors import NotApplied, OutcomeUnknown, Refused
 from clockodo_mcp.server.expect import check
@@ -337,7 +337,7 @@ async def _apply(
         applied = await current.apply()
     except BaseException as error:
         status = _outcome_of(error)
-        failure = f"{type(error).__name__}: {error}"
+        failure = describe_failure(error)
         await _finish(runtime, change_id, "unknown", error=failure)  # true at every moment, even if we die now
         if not isinstance(error, Exception):
             raise

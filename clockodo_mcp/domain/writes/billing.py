@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
+import anyio
+import anyio.lowlevel
 from pydantic import Field, model_validator
 
 from clockodo_mcp.clockodo import (
@@ -309,9 +311,11 @@ async def _change_billing(
     if one_by_one:
         async with steps.step("per-entry updates", entries=len(one_by_one), done=0) as step:
             for entry in one_by_one:
-                await client.entries.update(entry.id, EntryUpdate(billable=Billable(to_code)))
-                changed += 1
-                await step.progress(done=step.detail["done"] + 1, last_id=entry.id)
+                with anyio.CancelScope(shield=True):  # a cancel waits for this entry's answer: none is left in limbo
+                    await client.entries.update(entry.id, EntryUpdate(billable=Billable(to_code)))
+                    changed += 1
+                    await step.progress(done=step.detail["done"] + 1, last_id=entry.id)
+                await anyio.lowlevel.checkpoint()  # and lands here, between two entries
     return changed
 
 
@@ -461,6 +465,7 @@ async def set_billing_state(args: SetBillingStateArgs, deps: WriteDeps) -> Plan[
         )
 
     steps = Steps()
+    steps.total = len(selection.done)
 
     async def apply() -> Applied[BillingResult]:
         await _change_billing(client, selection, ids, from_code, to_code, steps)
@@ -522,6 +527,7 @@ async def undo_billing_state(
     from_label, to_label = BILLING_LABELS[from_code], BILLING_LABELS[to_code]
 
     steps = Steps()
+    steps.total = len(selection.done)
 
     async def apply() -> Applied[BillingResult]:
         await _change_billing(client, selection, ids, to_code, from_code, steps, bulk_by_mass_edit=by_mass_edit)

@@ -15,8 +15,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import anyio
 from pydantic import BaseModel, ConfigDict
 
+from clockodo_mcp.domain.progress import report
 from clockodo_mcp.domain.undo import UndoSpec
 from clockodo_mcp.domain.writes.expect import Expectation
 
@@ -56,6 +58,13 @@ class Applied(Generic[R]):
 StepRecorder = Callable[[int, str, str, Any], Awaitable[None]]
 
 
+def describe_failure(error: BaseException) -> str:
+    """What stopped a write, for the journal: a cancellation in words, anything else by its type and message."""
+    if isinstance(error, anyio.get_cancelled_exc_class()):
+        return "cancelled: the call was stopped (by the client, or the server shutting down) between two requests"
+    return f"{type(error).__name__}: {error}"
+
+
 class Steps:
     """The progress of a multi-step apply: each step is journalled as `applying` before it is sent, then `applied`
     with what it did, or `unknown` with the error (`changes show` lists them).
@@ -67,6 +76,8 @@ class Steps:
     def __init__(self) -> None:
         self._record: StepRecorder | None = None
         self._next = 0
+        self._units_done = 0  # entries (or other units) of the steps that ended, for progress notifications
+        self.total: int | None = None  # the units of the whole apply, when the plan knows them
 
     def bind(self, record: StepRecorder) -> None:
         """Record into the journal, for the change about to be applied."""
@@ -82,12 +93,22 @@ class Steps:
         self._next += 1
         step = Step(self, self._next, name, dict(detail))
         await self._note(step.index, name, "applying", step.detail)
+        await self.report(step, 0)
         try:
             yield step
         except BaseException as error:
-            await self._note(step.index, name, "unknown", {**step.detail, "error": f"{type(error).__name__}: {error}"})
+            await self._note(step.index, name, "unknown", {**step.detail, "error": describe_failure(error)})
             raise
         await self._note(step.index, name, "applied", step.detail)
+        units = step.detail.get("entries")
+        self._units_done += units if isinstance(units, int) else 1
+        await report(self._units_done, self.total, f"{name}: done")
+
+    async def report(self, step: Step, done: int) -> None:
+        """Progress of the whole apply: the units of the steps that ended plus `done` of this one."""
+        units = step.detail.get("entries")
+        of = f" ({done} of {units} entries)" if isinstance(units, int) else ""
+        await report(self._units_done + done, self.total, f"{step.name}{of}")
 
 
 @dataclass(slots=True)
@@ -100,9 +121,12 @@ class Step:
     detail: dict[str, Any]
 
     async def progress(self, **detail: Any) -> None:
-        """Record how far the step got (e.g. entries done so far)."""
+        """Record how far the step got (e.g. entries done so far), and tell whoever listens."""
         self.detail.update(detail)
         await self.steps._note(self.index, self.name, "applying", self.detail)
+        done = self.detail.get("done")
+        if isinstance(done, int):
+            await self.steps.report(self, done)
 
     def done(self, **detail: Any) -> None:
         """What the step did, recorded with `applied` when it ends."""

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
+import anyio
+import anyio.lowlevel
 from pydantic import Field
 
 from clockodo_mcp.clockodo import ClockodoClient, Entry, EntryGroupChanges, EntryType, EntryUpdate, Rate
@@ -190,8 +192,10 @@ async def _set_entry_rates(
         return
     async with steps.step("per-entry rates", entries=len(rates), done=0) as step:
         for entry_id, rate in sorted(rates.items()):
-            await client.entries.update(entry_id, EntryUpdate(hourly_rate=rate))
-            await step.progress(done=step.detail["done"] + 1, last_id=entry_id)
+            with anyio.CancelScope(shield=True):  # a cancel waits for this entry's answer: none is left in limbo
+                await client.entries.update(entry_id, EntryUpdate(hourly_rate=rate))
+                await step.progress(done=step.detail["done"] + 1, last_id=entry_id)
+            await anyio.lowlevel.checkpoint()  # and lands here, between two entries
 
 
 def _value_change(entries: Sequence[Entry], rates_after: Mapping[int, float], now: datetime) -> float:
