@@ -247,8 +247,8 @@ class BudgetStatusRow(Compact):
     pct_used_history: dict[str, float] | None = Field(
         default=None,
         description="From the mirror (see `mirror`): % used on earlier days, keyed by date: the latest daily "
-        f"snapshot on or before {', '.join(map(str, HISTORY_DAYS))} days ago. Absent without a fresh mirror or "
-        "a snapshot.",
+        f"snapshot on or before {', '.join(map(str, HISTORY_DAYS[:-1]))} and {HISTORY_DAYS[-1]} days ago. "
+        "Absent without a fresh mirror or a snapshot.",
     )
 
 
@@ -393,7 +393,7 @@ async def budget_status(
     """Budgeted projects by % used: used, remaining, burn rate, forecast exhaustion date and risk.
 
     At risk: ≥ risk_pct used, or forecast to run out before the deadline or within 30 days. E.g. "which projects are
-    about to blow their budget?" → budget_status(at_risk_only=true).
+    about to blow their budget?" → budget_status(at_risk_only=true). With a fresh mirror, also the % used weeks ago.
     """
     tc = await tool_context(ctx)
     project_id = tc.master.resolve("project", project).id if project is not None else None
