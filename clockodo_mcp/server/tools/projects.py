@@ -244,11 +244,9 @@ class BudgetStatusRow(Compact):
     )
     at_risk: bool
     risk_reasons: list[str]
-    pct_used_history: dict[str, float] | None = Field(
+    pct_used_days_ago: dict[str, float] | None = Field(
         default=None,
-        description="From the mirror (see `mirror`): % used on earlier days, keyed by date: the latest daily "
-        f"snapshot on or before {', '.join(map(str, HISTORY_DAYS[:-1]))} and {HISTORY_DAYS[-1]} days ago. "
-        "Absent without a fresh mirror or a snapshot.",
+        description=f"From the mirror: % used N days ago, keyed by N (about {', '.join(map(str, HISTORY_DAYS))}).",
     )
 
 
@@ -264,9 +262,7 @@ class BudgetStatusOut(ListOutput):
     projects: list[BudgetStatusRow]
     running: RunningOut = Field(description="Running timers on these projects: not in any used or burn figure.")
     visibility: Visibility
-    mirror: MirrorOut | None = Field(
-        default=None, description="The mirror pct_used_history came from; absent when none was fresh (see note)."
-    )
+    mirror: MirrorOut | None = Field(default=None, description="Source of pct_used_days_ago, if fresh.")
     note: str | None = None
 
 
@@ -316,7 +312,7 @@ async def burn_history(
         age_minutes=max(0, int((now - synced).total_seconds() // 60)),
     )
     points = {
-        p.id: {day.isoformat(): round(v, 1) for day, v in sorted(found.items(), reverse=True)}
+        p.id: {str((today - day).days): round(v, 1) for day, v in sorted(found.items(), reverse=True)}
         for p, s in rated
         if (found := pct_used_on(history, p.id, monetary=s.unit == "money", used_now=s.used))
     }
@@ -421,15 +417,14 @@ async def budget_status(
     history = await burn_history(tc, shown, today)
     rows = [_status_row(tc, p, s, u) for p, s, u in shown]
     for row in rows:
-        row.pct_used_history = history.points.get(row.project_id)
+        row.pct_used_days_ago = history.points.get(row.project_id)
     lead = "; ".join(
         f"{r.project}: {fmt_budget(r.budget)}"
         + (f", runs out {r.forecast_exhaustion.isoformat()}" if r.forecast_exhaustion else "")
-        + "".join(f", was {pct:g}% on {day}" for day, pct in list((r.pct_used_history or {}).items())[:1])
         for r in rows[:5]
     )
     synced = (
-        f" Burn history from the mirror synced {history.mirror.age_minutes} min ago (pct_used_history)."
+        f" Burn history from the mirror synced {history.mirror.age_minutes} min ago (pct_used_days_ago)."
         if history.mirror
         else ""
     )
