@@ -48,9 +48,9 @@ def _snapshots(reader: Any, ids: str, day: dt.date | None) -> dict[int, Snapshot
     until = f" AND snapshot_date <= DATE '{day.isoformat()}'" if day is not None else ""
     _, rows = reader.fetch(
         "SELECT s.projects_id, s.snapshot_date, s.budget_monetary, s.budget_amount, s.used_seconds, s.used_revenue "
-        'FROM "budget_snapshots" s JOIN (SELECT projects_id, max(snapshot_date) AS day FROM "budget_snapshots" '
+        'FROM "budget_snapshots" s JOIN (SELECT projects_id, max(snapshot_date) AS latest_day FROM "budget_snapshots" '
         f"WHERE projects_id IN ({ids}){until} GROUP BY projects_id) m "
-        "ON s.projects_id = m.projects_id AND s.snapshot_date = m.day"
+        "ON s.projects_id = m.projects_id AND s.snapshot_date = m.latest_day"
     )
     return {
         int(project): Snapshot(

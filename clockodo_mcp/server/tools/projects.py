@@ -40,6 +40,7 @@ from clockodo_mcp.server.tools.reporting import RunningOut, Visibility, describe
 from clockodo_mcp.server.tools.warehouse import MirrorOut
 from clockodo_mcp.store.base import ChangeStatus
 from clockodo_mcp.sync.history import BurnHistory, pct_used_on, read_burn_history, staleness
+from clockodo_mcp.sync.targets import TargetError
 
 logger = logging.getLogger("clockodo_mcp")
 HISTORY_DAYS = (7, 30, 90)  # the past days budget_status shows the % used on, from the mirror
@@ -295,7 +296,9 @@ async def burn_history(
     try:
         history, last_write = await anyio.to_thread.run_sync(read)
     except Exception as error:  # the mirror is extra: whatever is wrong with it, the live answer stands
-        logger.warning("burn history from the mirror unavailable", exc_info=True)
+        logger.warning(
+            "Burn history from the mirror unavailable: %s", error, exc_info=not isinstance(error, TargetError)
+        )
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
         return BurnHistoryOut(note=f"Burn history unavailable: the mirror could not be read ({reason}).")
     now = tc.runtime.now()
