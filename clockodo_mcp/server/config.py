@@ -48,6 +48,7 @@ class ServerConfig:
     cache_ttl_seconds: float = 60.0
     token_ttl_seconds: int = 600
     mirror_url: str | None = None  # CLOCKODO_MCP_MIRROR: the `clockodo-mcp sync` target the warehouse tools read
+    mirror_max_age_minutes: int = 60  # CLOCKODO_MCP_MIRROR_MAX_AGE: older, the monitoring tools answer without it
     webhook_token: str | None = None  # CLOCKODO_MCP_WEBHOOK_TOKEN: receive Clockodo's webhooks into the mirror
     webhook_path: str = "/webhooks/clockodo"  # CLOCKODO_MCP_WEBHOOK_PATH
 
@@ -89,6 +90,16 @@ def _seconds(env: Mapping[str, str], name: str) -> float:
     return value
 
 
+def _minutes(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number of minutes from the environment (`default` when unset)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name}={raw!r}: use a whole number of minutes of at least 1, e.g. {default}.")
+    return int(raw)
+
+
 def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object) -> ServerConfig:
     """Build a configuration from the environment, with explicit overrides (from flags) winning."""
     source = os.environ if env is None else env
@@ -101,6 +112,7 @@ def config_from_env(env: Mapping[str, str] | None = None, /, **overrides: object
         "read_only": env_flag(source, "CLOCKODO_MCP_READ_ONLY"),
         "toolsets": parse_toolsets(source.get("CLOCKODO_MCP_TOOLSETS"), mirror=bool(source.get("CLOCKODO_MCP_MIRROR"))),
         "mirror_url": source.get("CLOCKODO_MCP_MIRROR") or None,
+        "mirror_max_age_minutes": _minutes(source, "CLOCKODO_MCP_MIRROR_MAX_AGE", 60),
         "audit_path": Path(source["CLOCKODO_MCP_AUDIT_LOG"]) if source.get("CLOCKODO_MCP_AUDIT_LOG") else None,
         "demo_latency_seconds": _seconds(source, "CLOCKODO_MCP_DEMO_LATENCY"),
         "store_url": source.get("CLOCKODO_MCP_STORE") or None,

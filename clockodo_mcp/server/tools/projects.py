@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
+import anyio
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from clockodo_mcp.clockodo import Entry, Project
 from clockodo_mcp.domain.budgets import (
@@ -34,6 +37,16 @@ from clockodo_mcp.server.tools.common import (
     with_note,
 )
 from clockodo_mcp.server.tools.reporting import RunningOut, Visibility, describe_running, running_out, visibility_of
+from clockodo_mcp.server.tools.warehouse import MirrorOut
+from clockodo_mcp.store.base import ChangeStatus
+from clockodo_mcp.sync.history import BurnHistory, pct_used_on, read_burn_history, staleness
+from clockodo_mcp.sync.targets import TargetError
+
+logger = logging.getLogger("clockodo_mcp")
+HISTORY_DAYS = (7, 30, 90)  # the past days budget_status shows the % used on, from the mirror
+# Changes that may have reached Clockodo; the newest 200 by creation cover any written after a sync in practice.
+_WRITTEN: tuple[ChangeStatus, ...] = ("applied", "unknown", "applying")
+_RECENT_WRITES = 200
 
 
 def pct(value: float | None) -> float | None:
@@ -215,7 +228,7 @@ async def list_projects(
     ).audited_as("ok", count=len(rows))
 
 
-class BudgetStatusRow(BaseModel):
+class BudgetStatusRow(Compact):
     """One budgeted project: usage, burn rate, forecast and risk."""
 
     project_id: int
@@ -232,6 +245,10 @@ class BudgetStatusRow(BaseModel):
     )
     at_risk: bool
     risk_reasons: list[str]
+    pct_used_days_ago: dict[str, float] | None = Field(
+        default=None,
+        description=f"From the mirror: % used N days ago, keyed by N (about {', '.join(map(str, HISTORY_DAYS))}).",
+    )
 
 
 class BudgetStatusOut(ListOutput):
@@ -246,7 +263,63 @@ class BudgetStatusOut(ListOutput):
     projects: list[BudgetStatusRow]
     running: RunningOut = Field(description="Running timers on these projects: not in any used or burn figure.")
     visibility: Visibility
+    mirror: MirrorOut | None = Field(default=None, description="Source of pct_used_days_ago, if fresh.")
     note: str | None = None
+
+
+@dataclass(slots=True)
+class BurnHistoryOut:
+    """Burn history for some rows: the mirror it came from, each project's points, or why there is none."""
+
+    mirror: MirrorOut | None = None
+    points: dict[int, dict[str, float]] = field(default_factory=dict)
+    note: str | None = None
+
+
+async def burn_history(
+    tc: ToolContext, shown: list[tuple[Project, BudgetStatus, Usage]], today: date
+) -> BurnHistoryOut:
+    """The % used on HISTORY_DAYS past days from a fresh mirror; never an error: a stale or unreadable mirror is a
+    note, and the live figures stand alone."""
+    url = tc.runtime.config.mirror_url
+    rated = [(p, s) for p, s, _ in shown if s.pct_used is not None]
+    if not url or not rated:
+        return BurnHistoryOut()
+    days = [today - timedelta(days=n) for n in HISTORY_DAYS]
+    store = tc.runtime.store
+
+    def read() -> tuple[BurnHistory, datetime | None]:
+        history = read_burn_history(url, [p.id for p, _ in rated], days)
+        written = store.list_changes(limit=_RECENT_WRITES, statuses=_WRITTEN)
+        return history, max((c.updated_at for c in written), default=None)
+
+    try:
+        history, last_write = await anyio.to_thread.run_sync(read)
+    except Exception as error:  # the mirror is extra: whatever is wrong with it, the live answer stands
+        logger.warning(
+            "Burn history from the mirror unavailable: %s", error, exc_info=not isinstance(error, TargetError)
+        )
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        return BurnHistoryOut(note=f"Burn history unavailable: the mirror could not be read ({reason}).")
+    now = tc.runtime.now()
+    stale = staleness(
+        history.last_sync, now, max_age_minutes=tc.runtime.config.mirror_max_age_minutes, last_write=last_write
+    )
+    if stale is not None:
+        return BurnHistoryOut(note=f"Burn history omitted: {stale}; run clockodo-mcp sync.")
+    synced = history.last_sync
+    assert synced is not None  # a mirror that never synced is stale
+    mirror = MirrorOut(
+        target=history.location,
+        last_sync=synced.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        age_minutes=max(0, int((now - synced).total_seconds() // 60)),
+    )
+    points = {
+        p.id: {str((today - day).days): round(v, 1) for day, v in sorted(found.items(), reverse=True)}
+        for p, s in rated
+        if (found := pct_used_on(history, p.id, monetary=s.unit == "money", used_now=s.used))
+    }
+    return BurnHistoryOut(mirror=mirror, points=points)
 
 
 def _status_row(tc: ToolContext, project: Project, status: BudgetStatus, used: Usage) -> BudgetStatusRow:
@@ -319,7 +392,7 @@ async def budget_status(
     """Budgeted projects by % used: used, remaining, burn rate, forecast exhaustion date and risk.
 
     At risk: ≥ risk_pct used, or forecast to run out before the deadline or within 30 days. E.g. "which projects are
-    about to blow their budget?" → budget_status(at_risk_only=true).
+    about to blow their budget?" → budget_status(at_risk_only=true). With a fresh mirror, also the % used weeks ago.
     """
     tc = await tool_context(ctx)
     project_id = tc.master.resolve("project", project).id if project is not None else None
@@ -344,22 +417,34 @@ async def budget_status(
     exhausted = sum(1 for _, s, _ in assessed if s.exhausted)
     selected = [a for a in assessed if a[1].at_risk] if at_risk_only else assessed
     shown, paging = page_of(selected, offset, limit)
+    history = await burn_history(tc, shown, today)
     rows = [_status_row(tc, p, s, u) for p, s, u in shown]
+    for row in rows:
+        row.pct_used_days_ago = history.points.get(row.project_id)
     lead = "; ".join(
         f"{r.project}: {fmt_budget(r.budget)}"
         + (f", runs out {r.forecast_exhaustion.isoformat()}" if r.forecast_exhaustion else "")
         for r in rows[:5]
     )
+    synced = (
+        f" Burn history from the mirror synced {history.mirror.age_minutes} min ago (pct_used_days_ago)."
+        if history.mirror
+        else ""
+    )
     summary = (
         f"{len(assessed)} budgeted project(s): {at_risk} at risk, {exhausted} exhausted "
         f"(risk from {risk_pct:g}% used or a forecast within 30 days / before the deadline; burn over the last "
-        f"{burn_window_days} days)" + (f". {lead}." if lead else ".") + paging.sentence()
+        f"{burn_window_days} days)" + (f". {lead}." if lead else ".") + synced + paging.sentence()
     )
     running = running_out(tc, left_out)
     visibility = visibility_of(tc)
+    notes = " ".join(n for n in (running.note, visibility.note, history.note) if n) or None
     return BudgetStatusOut(
-        summary=with_note(summary + describe_running(tc, running), visibility.note),
-        note=" ".join(n for n in (running.note, visibility.note) if n) or None,
+        summary=with_note(
+            summary + describe_running(tc, running), " ".join(n for n in (visibility.note, history.note) if n) or None
+        ),
+        note=notes,
+        mirror=history.mirror,
         running=running,
         visibility=visibility,
         as_of=today,
