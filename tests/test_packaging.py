@@ -33,6 +33,7 @@ from clockodo_mcp.clients import REPOSITORY
 from clockodo_mcp.fake.demo import OWNER_EMAIL, OWNER_KEY
 from clockodo_mcp.server.config import DEFAULT_BASE_URL
 from clockodo_mcp.server.registry import DEFAULT_TOOLSETS, selected_tools
+from clockodo_mcp.server.views import APP_ONLY_TOOLS
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
@@ -174,6 +175,7 @@ def test_the_bundle_lists_exactly_the_served_tools():
     served = [
         {"name": s.name, "description": s.description.split("\n", 1)[0]}
         for s in selected_tools(read_only=False, toolsets=frozenset(DEFAULT_TOOLSETS))  # no mirror in the bundle
+        if s.name not in APP_ONLY_TOOLS  # the confirmation view's buttons, never offered to the model
     ]
     assert MANIFEST["tools"] == served, "Copy the tools' names and first description lines into bundle/manifest.json"
 

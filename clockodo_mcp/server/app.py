@@ -18,6 +18,7 @@ from clockodo_mcp.server.registry import ToolSpec, selected_tools
 from clockodo_mcp.server.resources import add_resources
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.schemas import ClockodoServer
+from clockodo_mcp.server.views import apps_extension
 
 
 @functools.cache
@@ -52,6 +53,7 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         lifespan=lifespan,
         log_level="WARNING",  # INFO would log every Clockodo request (httpx) to stderr
         tools=tools,
+        extensions=[apps_extension()],  # the views (MCP Apps) linked from the tools' _meta.ui
     )
     add_resources(server, runtime, warehouse=any(spec.toolset == "warehouse" for spec in chosen))
     add_prompts(server, chosen, runtime.now)

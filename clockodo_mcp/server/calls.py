@@ -26,6 +26,7 @@ from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.registry import ToolFn, ToolSpec
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.sessions import rate_key
+from clockodo_mcp.server.views import ui_meta
 
 logger = logging.getLogger("clockodo_mcp")
 # Filled by the SDK (the context, and a write's elicitation resolvers: server/writes.py), not by the client.
@@ -253,7 +254,8 @@ def strict_tool(spec: ToolSpec, fn: ToolFn) -> StrictTool:
     # The strict model's schema is the SDK's plus `additionalProperties: false` (a test holds them equal): patched,
     # not generated again, since generating schemas is most of what building a tool costs.
     parameters = {**tool.parameters, "additionalProperties": False}
-    return tool.model_copy(update={"fn_metadata": metadata, "parameters": parameters})
+    meta = ui_meta(spec.name, read_only=spec.read_only)  # the MCP Apps view the tool links, if any
+    return tool.model_copy(update={"fn_metadata": metadata, "parameters": parameters, "meta": meta})
 
 
 _STORED_TEXT = 500

@@ -1,6 +1,7 @@
 """Confirming a write by asking the human (form elicitation) instead of handing the agent a token.
 
-`--confirm token|elicit|auto` (default auto: elicit where the client declares form elicitation, else token).
+`--confirm token|elicit|auto` (default auto: a click in the confirmation view where the client renders MCP Apps,
+else elicit where the client declares form elicitation, else token).
 Every write tool (`server/writes.py`) has two hidden parameters filled by SDK resolvers (`Annotated[...,
 Resolve(fn)]`), which work in both protocol eras: before 2026-07-28 the SDK sends an `elicitation/create` request
 mid-call; from 2026-07-28 on it answers the call with `InputRequiredResult` and resumes when the client retries
@@ -18,6 +19,7 @@ token in this mode, and the answer comes from the client's form.
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,7 +30,9 @@ from pydantic import BaseModel, Field
 from clockodo_mcp.audit.canonical import to_plain_json
 from clockodo_mcp.domain.writes.plan import Plan
 
-Mode = Literal["token", "elicit", "unavailable", "failed"]
+Mode = Literal["token", "elicit", "click", "unavailable", "failed"]
+# Set by `confirm_write` (an app-only tool: the user's click in the confirmation view) around the write it applies.
+CLICKED: ContextVar[bool] = ContextVar("clockodo_mcp_clicked", default=False)
 _MESSAGE_LIMIT = 6000
 
 

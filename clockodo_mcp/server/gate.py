@@ -41,7 +41,7 @@ from clockodo_mcp.clockodo import (
 from clockodo_mcp.domain.writes.checks import Verdict
 from clockodo_mcp.domain.writes.expect import dump_expectation
 from clockodo_mcp.domain.writes.plan import Applied, Plan, StepRecorder, WriteArgs, WriteRejected, describe_failure
-from clockodo_mcp.server.confirm import Confirmation
+from clockodo_mcp.server.confirm import CLICKED, Confirmation
 from clockodo_mcp.server.errors import NotApplied, OutcomeUnknown, Refused
 from clockodo_mcp.server.expect import check
 from clockodo_mcp.server.models import ToolOutput
@@ -158,10 +158,16 @@ async def run_write(
     current = await settled()
     target_fp = fingerprint(current.target)
     if confirm_token is None:
-        issued = runtime.tokens.issue(tool, bound, target_fp)
+        click = decision.mode == "click"
+        issued = runtime.tokens.issue(tool, bound, target_fp, click=click)
+        how = (
+            "The user applies it with Confirm in the confirmation view shown with this preview (or cancels it there); "
+            "a confirm_token from the model does not apply it."
+            if click
+            else f"To apply, call {tool} again with the same arguments and confirm_token."
+        )
         return output(
-            summary=f"PREVIEW — nothing has changed yet. {current.summary} To apply, call {tool} again with the same "
-            "arguments and confirm_token.",
+            summary=f"PREVIEW — nothing has changed yet. {current.summary} {how}",
             status="preview",
             preview=current.preview,
             warnings=current.warnings,
@@ -170,6 +176,11 @@ async def run_write(
             before=current.before,
         ).audited_as("preview")
     assert verified is not None
+    if verified.click and not CLICKED.get():
+        raise Refused(
+            f"Refused: this {tool} preview was shown to the user in a confirmation view, and only their click on "
+            "Confirm there applies it. Nothing was changed. Ask the user to confirm it in the view (or to cancel it)."
+        )
     try:
         verified.require_target(target_fp)
     except TokenStale as error:

@@ -17,11 +17,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from mcp.server import MCPServer
+from mcp.server.apps import client_supports_apps
+from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, GetPromptResult, InputRequiredResult, Tool
+from mcp.types import (
+    INVALID_PARAMS,
+    GetPromptResult,
+    InputRequiredResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    Tool,
+)
 from pydantic import AnyUrl
 
 from clockodo_mcp.server.runtime import Runtime
@@ -167,9 +176,24 @@ def _nullable_enum(branches: list[Any]) -> dict[str, Any] | None:
     return {"enum": [*values, None]}
 
 
+def _app_only(tool: Tool) -> bool:
+    ui = (tool.meta or {}).get("ui")
+    return isinstance(ui, dict) and ui.get("visibility") == ["app"]
+
+
 class ClockodoServer(MCPServer[Runtime]):
     """MCPServer that lists its tools with compact schemas (see the module docstring), and names the valid resources
     and prompts when a client asks for one that does not exist."""
+
+    async def _handle_list_tools(
+        self, ctx: ServerRequestContext[Runtime], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        """tools/list; the app-only tools (`_meta.ui.visibility: ["app"]`) only for clients that render MCP Apps, so
+        a client that would show them to the model never sees them."""
+        tools = await self.list_tools()
+        if not client_supports_apps(ctx):
+            tools = [tool for tool in tools if not _app_only(tool)]
+        return ListToolsResult(tools=tools)
 
     async def read_resource(
         self, uri: AnyUrl | str, context: Context[Runtime, Any] | None = None

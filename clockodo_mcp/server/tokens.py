@@ -113,6 +113,7 @@ class VerifiedToken:
     nonce: str
     expires_at: dt.datetime
     fingerprint: str
+    click: bool = False  # issued for a confirmation view: only the user's click there applies it
 
     def require_target(self, current_fingerprint: str) -> None:
         """Refuse (`TokenStale`) when the target no longer is what was previewed."""
@@ -179,10 +180,13 @@ class ConfirmationTokens:
         secret = hashlib.sha256(value.encode("utf-8")).digest() if value else None
         return cls(secret, ttl_seconds=ttl_seconds, now=now)
 
-    def issue(self, tool: str, arguments: Mapping[str, Any], target_fingerprint: str) -> IssuedToken:
-        """A token that authorises exactly this tool, these arguments and this previewed target state."""
+    def issue(
+        self, tool: str, arguments: Mapping[str, Any], target_fingerprint: str, *, click: bool = False
+    ) -> IssuedToken:
+        """A token that authorises exactly this tool, these arguments and this previewed target state; `click`: only
+        through the confirmation view's Confirm button (signed into the token, so it cannot be stripped)."""
         exp = math.floor(self._now()) + self.ttl_seconds
-        payload = {
+        payload: dict[str, Any] = {
             "v": _VERSION,
             "tool": tool,
             "args": arguments_digest(arguments),
@@ -190,6 +194,8 @@ class ConfirmationTokens:
             "exp": exp,
             "nonce": secrets.token_urlsafe(16),
         }
+        if click:
+            payload["click"] = True
         body = canonical_json(payload).encode("utf-8")
         token = f"{_b64encode(body)}.{_b64encode(self._sign(body))}"
         return IssuedToken(token=token, expires_at=dt.datetime.fromtimestamp(exp, dt.UTC))
@@ -252,7 +258,13 @@ class ConfirmationTokens:
                 f"The confirm_token expired at {expires_at.isoformat(timespec='seconds')} (tokens are valid for "
                 f"{self._ttl_text()}). {nothing} {_fresh_preview(tool)}"
             )
-        verified = VerifiedToken(tool=tool, nonce=payload["nonce"], expires_at=expires_at, fingerprint=payload["fp"])
+        verified = VerifiedToken(
+            tool=tool,
+            nonce=payload["nonce"],
+            expires_at=expires_at,
+            fingerprint=payload["fp"],
+            click=payload.get("click") is True,
+        )
         if current_fingerprint is not None:
             verified.require_target(current_fingerprint)
         return verified

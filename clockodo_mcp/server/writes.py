@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
+from mcp.server.apps import client_supports_apps
 from mcp.server.elicitation import ElicitationResult
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.resolve import Elicit, Resolve
@@ -72,6 +73,8 @@ def _resolvers(spec: WriteSpec[A], names: list[str]) -> tuple[Callable[..., Any]
         mode = runtime_of(ctx).config.confirm
         if token is not None or mode == "token":
             return Confirmation(mode="token")
+        if mode == "auto" and client_supports_apps(ctx):
+            return Confirmation(mode="click")  # the preview's view asks; its Confirm button applies it
         if not client_can_elicit(ctx):
             return Confirmation(mode="token" if mode == "auto" else "unavailable")
         return None

@@ -3,6 +3,7 @@
 from clockodo_mcp.server.tools import (
     admin_writes,
     alerts,
+    app_writes,
     billing_writes,
     changes,
     people,
@@ -16,6 +17,7 @@ from clockodo_mcp.server.tools import (
 __all__ = [
     "admin_writes",
     "alerts",
+    "app_writes",
     "billing_writes",
     "changes",
     "people",
