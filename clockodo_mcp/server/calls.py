@@ -120,14 +120,14 @@ def audited(spec: ToolSpec) -> ToolFn:
             if not isinstance(error, Exception):
                 if not write:  # cancelled: say so, though nobody will read the answer
                     with anyio.CancelScope(shield=True):
-                        await _record_read(runtime, intent, outcome | {"status": "cancelled"}, started)
+                        await audit_read(runtime, intent, outcome | {"status": "cancelled"}, started)
                 raise
             tool_error, status = to_tool_error(error, tool=spec.name, write=write)
             outcome |= {"status": status, "error": str(tool_error)}
             if write:
                 await _finish(runtime, outcome, started)
             else:
-                await _record_read(runtime, intent, outcome, started)
+                await audit_read(runtime, intent, outcome, started)
             raise tool_error from None
         outcome["status"] = "ok"
         if isinstance(value, ToolOutput):
@@ -139,7 +139,7 @@ def audited(spec: ToolSpec) -> ToolFn:
         if write:
             await _finish(runtime, outcome, started)
         else:
-            await _record_read(runtime, intent, outcome, started)
+            await audit_read(runtime, intent, outcome, started)
         return to_result(value)
 
     return call
@@ -156,11 +156,6 @@ def _refused(error: AuditWriteError) -> ToolError:
 async def append(runtime: Runtime, event: dict[str, Any]) -> None:
     """Append a write's record off the event loop, on its own (its intent is durable before anything is sent)."""
     await anyio.to_thread.run_sync(runtime.audit.append, event)
-
-
-async def _record_read(runtime: Runtime, intent: dict[str, Any], outcome: dict[str, Any], started: float) -> None:
-    """Commit a read's intent and outcome together; refuse its answer when they cannot be stored."""
-    await audit_read(runtime, intent, outcome, started)
 
 
 async def audit_read(runtime: Runtime, intent: dict[str, Any], outcome: dict[str, Any], started: float) -> None:

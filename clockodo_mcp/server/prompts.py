@@ -57,7 +57,7 @@ def checked(prompt: str, steps: list[Step], served: set[str]) -> list[Step]:
                 message=f"The prompt {prompt} needs the tool {step.tool}, which this server does not serve "
                 "(read-only mode or --toolsets): start it with that tool's toolset.",
             )
-        arguments = {**step.args, **{name: _placeholder_value(step.tool, name) for name in step.later}}
+        arguments = {**step.args, **{name: _placeholder_value(name) for name in step.later}}
         try:
             _model(REGISTRY[step.tool]).model_validate(arguments)
         except ValidationError as error:
@@ -66,7 +66,7 @@ def checked(prompt: str, steps: list[Step], served: set[str]) -> list[Step]:
     return steps
 
 
-def _placeholder_value(tool: str, name: str) -> Any:
+def _placeholder_value(name: str) -> Any:
     """A value of the right type for an argument filled in later (validated for its type only)."""
     return 1 if name.endswith("_id") and name != "change_id" else "placeholder"
 

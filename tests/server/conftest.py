@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -118,3 +119,19 @@ def demo_mirror(directory: Path) -> str:
 
     anyio.run(build)
     return url
+
+
+@pytest.fixture(scope="module")
+def synced_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company synced once per module (each test's fake holds the same seeded company), at NOW."""
+    where = tmp_path_factory.mktemp("synced")
+    demo_mirror(where)
+    return where / "mirror.duckdb"
+
+
+@pytest.fixture
+def mirror_file(tmp_path: Path, synced_once: Path) -> Path:
+    """This test's own copy of the synced mirror (to read, or to write a history into)."""
+    copy = tmp_path / "mirror.duckdb"
+    shutil.copy(synced_once, copy)
+    return copy

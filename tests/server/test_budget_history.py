@@ -3,7 +3,6 @@ budget snapshots written into a copy of it with duckdb, and the server's clock f
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,24 +15,8 @@ from mcp import Client
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import ConfigError, config_from_env
 from tests.conftest import held_open
-from tests.server.conftest import NOW, TODAY, call, demo_mirror, make_runtime
+from tests.server.conftest import NOW, TODAY, call, make_runtime
 from tests.server.sizing import DEFAULT_BUDGET, answer_tokens
-
-
-@pytest.fixture(scope="module")
-def synced_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo company synced once for the module, at NOW: one budget snapshot per project, dated TODAY."""
-    where = tmp_path_factory.mktemp("synced")
-    demo_mirror(where)
-    return where / "mirror.duckdb"
-
-
-@pytest.fixture
-def mirror_file(tmp_path: Path, synced_once: Path) -> Path:
-    """This test's own copy of the synced mirror, to write a history into."""
-    copy = tmp_path / "mirror.duckdb"
-    shutil.copy(synced_once, copy)
-    return copy
 
 
 def url_of(path: Path) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +11,7 @@ from clockodo_mcp.audit import iter_records
 from clockodo_mcp.server.app import build_server
 from clockodo_mcp.server.config import TOOLSETS, config_from_env
 from tests.conftest import held_open
-from tests.server.conftest import call, call_error, demo_mirror, make_runtime
+from tests.server.conftest import call, call_error, make_runtime
 
 ALL = frozenset(TOOLSETS)
 
@@ -23,18 +21,9 @@ def clockodo_entry_count(fake_app: Any) -> int:
     return len(fake_app.state.store.entries)
 
 
-@pytest.fixture(scope="module")
-def synced_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo company synced once for the module (each test's fake holds the same seeded company)."""
-    where = tmp_path_factory.mktemp("synced")
-    demo_mirror(where)
-    return where / "mirror.duckdb"
-
-
 @pytest.fixture
-async def warehouse_client(fake_app, audit_path, tmp_path, synced_once):
-    shutil.copy(synced_once, tmp_path / "mirror.duckdb")
-    url = "duckdb:///" + (tmp_path / "mirror.duckdb").as_posix().lstrip("/")
+async def warehouse_client(fake_app, audit_path, mirror_file):
+    url = "duckdb:///" + mirror_file.as_posix().lstrip("/")
     runtime = make_runtime(fake_app, audit_path, mirror_url=url, toolsets=ALL)
     async with held_open(Client(build_server(runtime))) as client:
         yield client

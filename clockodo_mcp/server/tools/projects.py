@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal
 
 import anyio
@@ -37,7 +37,7 @@ from clockodo_mcp.server.tools.common import (
     with_note,
 )
 from clockodo_mcp.server.tools.reporting import RunningOut, Visibility, describe_running, running_out, visibility_of
-from clockodo_mcp.server.tools.warehouse import MirrorOut
+from clockodo_mcp.server.tools.warehouse import MirrorOut, mirror_out
 from clockodo_mcp.store.base import ChangeStatus
 from clockodo_mcp.sync.history import BurnHistory, pct_used_on, read_burn_history, staleness
 from clockodo_mcp.sync.targets import TargetError
@@ -307,13 +307,7 @@ async def burn_history(
     )
     if stale is not None:
         return BurnHistoryOut(note=f"Burn history omitted: {stale}; run clockodo-mcp sync.")
-    synced = history.last_sync
-    assert synced is not None  # a mirror that never synced is stale
-    mirror = MirrorOut(
-        target=history.location,
-        last_sync=synced.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        age_minutes=max(0, int((now - synced).total_seconds() // 60)),
-    )
+    mirror = mirror_out(history.location, history.last_sync, now)  # a mirror that never synced is stale
     points = {
         p.id: {str((today - day).days): round(v, 1) for day, v in sorted(found.items(), reverse=True)}
         for p, s in rated

@@ -16,6 +16,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
+from clockodo_mcp.clock import Clock
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.models import ToolOutput
 from clockodo_mcp.server.registry import tool
@@ -78,13 +79,17 @@ def _mirror_url(ctx: Context[Any, Any]) -> str:
     return url
 
 
-def _mirror(status: MirrorStatus) -> MirrorOut:
-    finished = status.last_run_finished_at
+def mirror_out(location: str, finished: dt.datetime | None, now: dt.datetime) -> MirrorOut:
+    """Which mirror answered, when it last synced and how many minutes ago that is on the server's clock."""
     return MirrorOut(
-        target=status.location,
+        target=location,
         last_sync=finished.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if finished else None,
-        age_minutes=None if status.lag_seconds is None else max(0, int(status.lag_seconds // 60)),
+        age_minutes=None if finished is None else max(0, int((now - finished).total_seconds() // 60)),
     )
+
+
+def _mirror(status: MirrorStatus, clock: Clock) -> MirrorOut:
+    return mirror_out(status.location, status.last_run_finished_at, clock.now())
 
 
 def _plain(value: Any) -> Cell:
@@ -140,7 +145,7 @@ async def query(
     except (QueryRefused, TargetError) as error:
         raise ToolError(f"{error} Nothing was changed.") from None
     rows, truncated = _fitting(result)
-    mirror = _mirror(status)
+    mirror = _mirror(status, clock)
     age = f"{mirror.age_minutes} min old" if mirror.age_minutes is not None else "never completed a sync"
     more = " More rows matched: aggregate, filter or select fewer columns." if truncated else ""
     summary = f"{len(rows)} row(s) of {len(result.columns)} column(s) from the mirror ({age}).{more}"
@@ -158,7 +163,7 @@ async def sync_status(ctx: Context[Any, Any]) -> SyncStatusOut:
         status = await anyio.to_thread.run_sync(mirror_status, url, clock)
     except (QueryRefused, TargetError) as error:
         raise ToolError(f"{error} Nothing was changed.") from None
-    mirror = _mirror(status)
+    mirror = _mirror(status, clock)
     entries = status.row_counts.get("entries", 0)
     when = f"last synced {mirror.last_sync}, {mirror.age_minutes} min ago" if mirror.last_sync else "never synced"
     hooked = status.last_webhook_at
