@@ -135,3 +135,12 @@ def mirror_file(tmp_path: Path, synced_once: Path) -> Path:
     copy = tmp_path / "mirror.duckdb"
     shutil.copy(synced_once, copy)
     return copy
+
+
+@pytest.fixture
+async def rig(fake_app: Any, tmp_path: Path) -> AsyncIterator[Any]:
+    """The views' browser rig (tests/server/browser.py): real HTTP, an Apps client and chromium."""
+    from tests.server.browser import browser_rig
+
+    async with browser_rig(fake_app, tmp_path, NOW) as ready:
+        yield ready

@@ -52,13 +52,16 @@ const App = (() => {
   function show(result) {
     const root = document.getElementById("app");
     root.replaceChildren();
+    let shown = "data";
     try {
-      if (!result || result.isError) root.append(stateBox("error", result ? errorText(result) : "No result."));
-      else if (!result.structuredContent) root.append(stateBox("empty", "This answer has no data to show."));
+      if (!result || result.isError) { shown = "error"; root.append(stateBox("error", result ? errorText(result) : "No result.")); }
+      else if (!result.structuredContent) { shown = "empty"; root.append(stateBox("empty", "This answer has no data to show.")); }
       else state.render(root, result.structuredContent, state.input);
     } catch (error) {
+      shown = "error";
       root.replaceChildren(stateBox("error", "This view could not show the answer: " + error.message));
     }
+    document.body.dataset.shown = shown;  // what is on screen: data, empty or error
     reportSize();
   }
   async function start(render) {

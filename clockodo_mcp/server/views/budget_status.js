@@ -38,12 +38,12 @@ function chart(root, p, asOf, windowDays) {
   root.append(box);
   const css = getComputedStyle(document.documentElement);
   const color = (name) => css.getPropertyValue(name).trim();
-  const width = Math.max(240, Math.min(box.clientWidth || 600, 900));
-  // eslint-disable-next-line no-new
-  new uPlot({
-    width, height: 220,
+  const width = () => Math.max(240, Math.min(box.clientWidth || 600, 900));
+  const plot = new uPlot({
+    width: width(), height: 220,
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(110, max + 10)] } },
-    axes: [{ stroke: color("--muted") }, { stroke: color("--muted"), values: (u, v) => v.map((x) => x + " %") }],
+    axes: [{ stroke: color("--muted") },
+      { stroke: color("--muted"), size: 56, values: (u, v) => v.map((x) => x + " %") }],
     series: [
       {},
       { label: "used", stroke: color("--accent"), width: 2 },
@@ -51,8 +51,10 @@ function chart(root, p, asOf, windowDays) {
       { label: p.budget.hard ? "hard budget" : "soft budget", stroke: color("--bad"), width: 1.5,
         dash: p.budget.hard ? undefined : [3, 3] },
     ],
-    legend: { show: true },
+    legend: { show: true, live: false },
   }, series(p, asOf, windowDays), box);
+  new ResizeObserver(() => { if (Math.abs(plot.width - width()) > 4) plot.setSize({ width: width(), height: 220 }); })
+    .observe(box);
 }
 
 function budgetCell(p) {
@@ -79,15 +81,15 @@ App.start((root, data) => {
   const rows = projects.map((p) => App.el("tr", { "data-project-id": p.project_id },
     App.el("td", {}, App.el("button", { type: "button", onclick: () => { chosen = p; drawChart(); } }, p.project),
       " ", App.el("span", { class: "chip" }, p.budget.hard ? "hard" : "soft")),
-    App.el("td", {}, p.customer),
+    App.el("td", { class: "wide-only" }, p.customer),
     App.el("td", { class: "num pct" }, `${App.number(p.budget.pct_used, 1)} %`),
     budgetCell(p),
     App.el("td", { class: "num used" }, used(p)),
     App.el("td", { class: "forecast" + (p.at_risk ? " bad" : "") }, p.forecast_exhaustion || (p.budget.exhausted ? "exhausted" : "–")),
   ));
   const head = App.el("tr", {}, ...["Project", "Customer", "Used", "", "Amount", "Runs out"].map(
-    (h, i) => App.el("th", { class: i === 2 || i === 4 ? "num" : "" }, h)));
-  root.append(App.el("div", { class: "table-wrap" }, App.el("table", {}, App.el("thead", {}, head), App.el("tbody", {}, rows))));
+    (h, i) => App.el("th", { class: i === 2 || i === 4 ? "num" : i === 1 ? "wide-only" : "" }, h)));
+  root.append(App.el("div", { class: "table-wrap" }, App.el("table", { class: "projects" }, App.el("thead", {}, head), App.el("tbody", {}, rows))));
   root.append(App.el("p", { class: "legend" }, "Burn over the last " + data.burn_window_days +
     " days and its projection; choose a project to chart it."), chartBox);
   drawChart();
