@@ -50,6 +50,7 @@ async def surface(runtime) -> list[dict]:
             "annotations": t.annotations.model_dump(by_alias=True, exclude_none=True) if t.annotations else None,
             "inputSchema": t.input_schema,
             "outputSchema": t.output_schema,
+            "meta": t.meta,  # the MCP Apps link (_meta.ui): a read tool's view, every write's confirmation dialog
         }
         for t in sorted(tools, key=lambda t: t.name)
     ]
