@@ -75,3 +75,12 @@ def test_every_readme_client_snippet_is_inside_a_generated_block():
     assert '"mcpServers"' not in text
     assert '"servers"' not in text
     assert "pip install clockodo-mcp" not in text
+
+
+def test_the_readme_shows_a_screenshot_of_every_view_taken_from_the_demo():
+    from clockodo_mcp.server.views import CONFIRM, VIEWS
+
+    shots = block_text(README.read_text(encoding="utf-8"), "screenshots")
+    for view in {*VIEWS.values(), CONFIRM}:
+        assert f"(docs/screenshots/{view}.png)" in shots, f"run python scripts/screenshots.py and show {view}"
+        assert (ROOT / "docs" / "screenshots" / f"{view}.png").stat().st_size > 10_000

@@ -96,9 +96,9 @@ class Shown:
         await self.page.set_viewport_size({"width": width, "height": 900})
         await self.frame.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
 
-    async def screenshot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
+    async def screenshot(self, name: str, directory: Path = ARTIFACTS) -> Path:
+        """The framed view as `<directory>/<name>.png` (the tests' go to artifacts/views, kept by CI, not committed)."""
+        path = directory / f"{name}.png"
         await self.page.locator("#view").screenshot(path=str(path))
         return path
 

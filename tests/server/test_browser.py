@@ -178,3 +178,47 @@ async def test_confirm_after_the_token_expired_shows_the_refusal_and_changes_not
 
     assert "expired" in await refusal.inner_text()
     assert rig.billed() == before
+
+
+async def test_the_dialog_of_an_edit_shows_each_field_before_and_after_and_confirm_applies_it(rig):
+    entry = rig.fake.state.store.entries[-1]
+    edit = {"entry_id": entry.id, "text": "Workshop prep, revised", "duration": "2h"}
+    result = await rig.host.call("edit_entry", **edit)
+    moved = result["structuredContent"]["preview"]["changes"]
+    shown = await rig.host.show("edit_entry", result, edit)
+
+    text_row = shown.frame.locator("table.changes tr[data-field=text]")
+    assert (await text_row.locator(".before").inner_text()).strip() == (moved["text"]["before"] or "–")
+    assert (await text_row.locator(".after").inner_text()).strip() == "Workshop prep, revised"
+    assert await shown.frame.locator("table.changes tr[data-field=hours] .after").inner_text() == "2"
+    await shown.frame.locator("#confirm").click()
+    await shown.frame.locator(".outcome .state.done").wait_for()
+
+    assert next(e for e in rig.fake.state.store.entries if e.id == entry.id).text == "Workshop prep, revised"
+
+
+WRITES = {
+    "log_time": {
+        "project": "Phoenix",
+        "service": "Development",
+        "date": "2026-11-22",
+        "start": "10:00",
+        "duration": "1h",
+    },
+    "start_timer": {"project": "Phoenix", "service": "Development"},
+    "set_hourly_rate": {"project": "Phoenix", "hourly_rate": 120, "rerate_period": "this_month"},
+    "set_project_budget": {"project": "Phoenix", "amount": 120, "unit": "hours"},
+}
+
+
+@pytest.mark.parametrize("tool", sorted(WRITES))
+async def test_every_writes_preview_renders_in_the_dialog_with_its_buttons(rig, tool):
+    result = await rig.host.call(tool, **WRITES[tool])
+    assert result.get("structuredContent", {}).get("status") == "preview", result["content"]
+
+    shown = await rig.host.show(tool, result, WRITES[tool], width=NARROW)
+
+    assert await shown.frame.evaluate("() => document.body.dataset.shown") == "data"
+    assert await shown.frame.locator("#confirm").is_enabled()
+    assert not await shown.overflows()
+    await shown.screenshot(f"confirm-{tool}-narrow")
