@@ -98,3 +98,15 @@ async def test_progress_never_goes_backwards_and_a_failing_listener_does_not_sto
             await report(done, 3)
 
     assert seen == [1, 2, 3]
+
+
+async def test_a_rate_change_with_re_rating_reports_the_rule_and_each_entry_up_to_the_total(mcp_client):
+    rerate = {"project": "Phoenix", "hourly_rate": 120, "rerate_period": "this_month"}
+
+    result, seen = await confirm_with_progress(mcp_client, "set_hourly_rate", rerate)
+
+    assert not result.is_error, result.content
+    entries = 32  # Phoenix's unbilled entries this month (the preview says "re-rating 32 unbilled entries")
+    assert f"{entries} unbilled entries re-rated" in result.structured_content["summary"]
+    assert seen[-1][:2] == (entries + 1, entries + 1)  # the rule, then every entry
+    assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)

@@ -383,6 +383,8 @@ async def set_hourly_rate(args: SetHourlyRateArgs, deps: WriteDeps) -> Plan[SetH
     old_text = f"{rate_before:,.2f}" if rate_before is not None else "no rule"
 
     steps = Steps()
+    # progress units: the rule (one) and each re-rated entry
+    steps.total = (0 if _same_rate(rate_before, hourly_rate) else 1) + (len(timed) if window is not None else 0)
 
     async def apply() -> Applied[RateResult]:
         if not _same_rate(rate_before, hourly_rate):
