@@ -99,6 +99,11 @@ class Shown:
     async def screenshot(self, name: str, directory: Path = ARTIFACTS) -> Path:
         """The framed view as `<directory>/<name>.png` (the tests' go to artifacts/views, kept by CI, not committed)."""
         path = directory / f"{name}.png"
+        # Chromium paints a frame only within the viewport: make the viewport as tall as the frame (same width).
+        box = await self.page.locator("#view").bounding_box()
+        size = self.page.viewport_size
+        if box and size and box["height"] > size["height"]:
+            await self.page.set_viewport_size({"width": size["width"], "height": int(box["height"]) + 1})
         await self.page.locator("#view").screenshot(path=str(path))
         return path
 

@@ -33,17 +33,19 @@ def billed_entries(fake_app: Any) -> int:
     return sum(1 for e in fake_app.state.store.entries if e.billable == 2)
 
 
-async def test_budget_status_links_its_view_and_every_write_links_the_confirmation_dialog(apps_client):
+async def test_the_read_tools_link_their_views_and_every_write_links_the_confirmation_dialog(apps_client):
     tools = {t.name: t for t in (await apps_client.list_tools()).tools}
 
     assert tools["budget_status"].meta["ui"]["resourceUri"] == uri_of("budget_status")
+    assert tools["report_hours"].meta["ui"]["resourceUri"] == uri_of("report_hours")
+    assert tools["unbilled_aging"].meta["ui"]["resourceUri"] == uri_of("unbilled_aging")
     assert tools["set_billing_state"].meta["ui"]["resourceUri"] == uri_of("confirm")
     assert tools["confirm_write"].meta["ui"]["visibility"] == ["app"]
     assert tools["cancel_write"].meta["ui"]["visibility"] == ["app"]
     assert tools["list_entries"].meta is None
 
 
-@pytest.mark.parametrize("view", ["budget_status", "confirm"])
+@pytest.mark.parametrize("view", ["budget_status", "report_hours", "unbilled_aging", "confirm"])
 async def test_each_view_is_one_self_contained_document_that_may_not_touch_the_network(apps_client, view):
     result = await apps_client.read_resource(uri_of(view))
     (content,) = result.contents

@@ -2,8 +2,9 @@
 
 Each view is one `ui://clockodo/<name>.html` document: the shared bridge (`bridge.js`: the handshake, the tool's
 input and result, tool calls, theme, size), the shared stylesheet, its own script and, for charts, the vendored uPlot
-(MIT, `vendor/`), all inlined. Its Content-Security-Policy allows no network at all: a view shows the structured
-result the host hands it and never fetches anything behind the user's back.
+(MIT, `vendor/`) or, for bar charts, `hbars.js` (plain HTML and CSS bars), all inlined. Its Content-Security-Policy
+allows no network at all: a view shows the structured result the host hands it and never fetches anything behind the
+user's back.
 
 Read tools with a view: see `VIEWS`. Every write tool links the confirmation dialog (`confirm.js`), whose Confirm
 and Cancel buttons call the app-only tools `confirm_write` and `cancel_write`. Hosts without MCP Apps ignore the
@@ -19,14 +20,24 @@ from typing import Any
 from mcp.server.apps import Apps, ResourceCsp
 
 CONFIRM = "confirm"
-VIEWS: dict[str, str] = {"budget_status": "budget_status"}  # tool → view
-CHARTS = frozenset({"budget_status"})
+VIEWS: dict[str, str] = {  # tool → view
+    "budget_status": "budget_status",
+    "report_hours": "report_hours",
+    "unbilled_aging": "unbilled_aging",
+}
+CHARTS = frozenset({"budget_status"})  # views drawn with the vendored uPlot
+BARS = frozenset({"report_hours", "unbilled_aging"})  # views drawn with hbars.js (HTML and CSS bars)
 APP_ONLY_TOOLS = frozenset({"confirm_write", "cancel_write"})
 _CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
     "connect-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'"
 )
-TITLES = {"budget_status": "Budget status and burn", CONFIRM: "Confirm a change"}
+TITLES = {
+    "budget_status": "Budget status and burn",
+    "report_hours": "Hours and value",
+    "unbilled_aging": "Unbilled work by age",
+    CONFIRM: "Confirm a change",
+}
 
 
 def uri_of(view: str) -> str:
@@ -44,7 +55,7 @@ def page(view: str) -> str:
     chart = view in CHARTS
     styles = _asset("base.css") + ("\n" + _asset("vendor/uPlot.min.css") if chart else "")
     scripts = [_asset("vendor/uPlot.iife.min.js")] if chart else []
-    scripts += [_asset("bridge.js"), _asset(f"{view}.js")]
+    scripts += [_asset("bridge.js")] + ([_asset("hbars.js")] if view in BARS else []) + [_asset(f"{view}.js")]
     body = "\n".join(f"<script>\n{script}\n</script>" for script in scripts)
     return (
         '<!doctype html>\n<html lang="en" data-theme="light">\n<head>\n<meta charset="utf-8">\n'

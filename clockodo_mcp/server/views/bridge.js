@@ -19,8 +19,11 @@ const App = (() => {
     if (state.result && state.render) show(state.result);
   }
   function reportSize() {
-    const el = document.documentElement;
-    post({ method: "ui/notifications/size-changed", params: { width: el.scrollWidth, height: el.scrollHeight } });
+    // The content's own height: the document's scrollHeight never drops below the frame's, so a frame made taller
+    // for a narrow layout would never shrink again when it is widened.
+    const width = document.documentElement.scrollWidth;
+    const height = Math.ceil(document.body.getBoundingClientRect().height);
+    post({ method: "ui/notifications/size-changed", params: { width, height } });
   }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -35,9 +38,13 @@ const App = (() => {
     return node;
   }
   function locale() { return state.context.locale || navigator.language || "en-US"; }
-  function money(value) {
+  // options: more Intl.NumberFormat options, e.g. { notation: "compact" } for an axis's tick labels.
+  function money(value, options) {
     if (!value || typeof value.amount !== "number") return "–";
-    try { return new Intl.NumberFormat(locale(), { style: "currency", currency: value.currency || "EUR" }).format(value.amount); }
+    try {
+      return new Intl.NumberFormat(locale(), { style: "currency", currency: value.currency || "EUR", ...(options || {}) })
+        .format(value.amount);
+    }
     catch (_) { return value.amount.toFixed(2) + " " + (value.currency || ""); }
   }
   function number(value, digits) {
@@ -56,7 +63,7 @@ const App = (() => {
     try {
       if (!result || result.isError) { shown = "error"; root.append(stateBox("error", result ? errorText(result) : "No result.")); }
       else if (!result.structuredContent) { shown = "empty"; root.append(stateBox("empty", "This answer has no data to show.")); }
-      else state.render(root, result.structuredContent, state.input);
+      else if (state.render(root, result.structuredContent, state.input) === "empty") shown = "empty";
     } catch (error) {
       shown = "error";
       root.replaceChildren(stateBox("error", "This view could not show the answer: " + error.message));
@@ -64,6 +71,8 @@ const App = (() => {
     document.body.dataset.shown = shown;  // what is on screen: data, empty or error
     reportSize();
   }
+  // render(root, data, input) draws the structured result into root; it returns "empty" when it showed only an
+  // empty state, so that body[data-shown] says so.
   async function start(render) {
     state.render = render;
     window.addEventListener("message", (event) => {
