@@ -43,7 +43,7 @@ async def test_budget_status_links_its_view_and_every_write_links_the_confirmati
     assert tools["list_entries"].meta is None
 
 
-@pytest.mark.parametrize("view", ["budget_status", "confirm"])
+@pytest.mark.parametrize("view", ["budget_status", "utilization", "absence_queue", "confirm"])
 async def test_each_view_is_one_self_contained_document_that_may_not_touch_the_network(apps_client, view):
     result = await apps_client.read_resource(uri_of(view))
     (content,) = result.contents

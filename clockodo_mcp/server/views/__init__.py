@@ -19,14 +19,23 @@ from typing import Any
 from mcp.server.apps import Apps, ResourceCsp
 
 CONFIRM = "confirm"
-VIEWS: dict[str, str] = {"budget_status": "budget_status"}  # tool → view
+VIEWS: dict[str, str] = {  # tool → view
+    "budget_status": "budget_status",
+    "utilization": "utilization",
+    "absence_queue": "absence_queue",
+}
 CHARTS = frozenset({"budget_status"})
 APP_ONLY_TOOLS = frozenset({"confirm_write", "cancel_write"})
 _CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
     "connect-src 'none'; frame-src 'none'; form-action 'none'; base-uri 'none'"
 )
-TITLES = {"budget_status": "Budget status and burn", CONFIRM: "Confirm a change"}
+TITLES = {
+    "budget_status": "Budget status and burn",
+    "utilization": "Utilization against target",
+    "absence_queue": "Pending absence requests",
+    CONFIRM: "Confirm a change",
+}
 
 
 def uri_of(view: str) -> str:
