@@ -374,3 +374,14 @@ async def test_a_worker_sees_their_own_utilization(worker_client, fake_app):
     assert math.isclose(
         result["users"][0]["target_hours"], expected_target(store, tom, NOVEMBER[0], TODAY), abs_tol=0.05
     )
+
+
+def test_a_week_group_in_an_unknown_format_fails_the_weekly_split_instead_of_counting_zero():
+    from clockodo_mcp.clockodo import ClockodoUnexpectedResponseError, Grouping
+    from clockodo_mcp.domain.groups import Leaf
+    from clockodo_mcp.domain.people import worked_by_week
+
+    week, users = Grouping.WEEK.value, Grouping.USERS_ID.value
+    assert worked_by_week([Leaf({users: "4", week: "2026-W47"}, {}, 3600, 0.0)]) == {(4, "2026-W47"): (3600, 0)}
+    with pytest.raises(ClockodoUnexpectedResponseError, match="'week 47'"):
+        worked_by_week([Leaf({users: "4", week: "week 47"}, {}, 3600, 0.0)])
