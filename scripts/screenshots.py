@@ -28,7 +28,7 @@ WIDTH = 960
 # The arguments each view is shown with; the dialog shows a month-close billing preview.
 SHOTS: dict[str, dict[str, Any]] = {
     "unbilled_aging": {},
-    "utilization": {"period": "last_month"},
+    "utilization": {"period": "last_month", "by_week": True},
     "report_hours": {"period": "last_month", "group_by": ["customer"]},
     "absence_queue": {},
     "budget_status": {},

@@ -156,6 +156,7 @@ MAX_CALLS: list[tuple[str, Arguments]] = [
     ("set_hourly_rate", fixed({"hourly_rate": 95, "service": "Development", "rerate_period": "last_365_days"})),
     ("unbilled_aging", fixed({"per": "project", "limit": 100, "lookback_days": 731})),
     ("utilization", fixed({"period": "last_365_days", "limit": 100})),
+    ("utilization", fixed({"period": "last_365_days", "limit": 100, "by_week": True})),
 ]
 
 

@@ -239,6 +239,37 @@ async def test_utilization_needs_three_requests_and_the_timer_lookup_whatever_th
     assert runtime.client.request_count - before == 3 + TIMER_LOOKUP_REQUESTS
 
 
+async def test_utilization_by_week_gives_each_rows_percentage_per_iso_week_from_the_records(mcp_client, fake_app):
+    store = store_of(fake_app)
+
+    result = await call(mcp_client, "utilization", period="last_month", team="Development", by_week=True)
+
+    october = (date(2026, 10, 1), date(2026, 10, 31))
+    assert result["weeks"] == ["2026-W40", "2026-W41", "2026-W42", "2026-W43", "2026-W44"]
+    for row in result["users"]:
+        assert len(row["weeks_pct"]) == 5, row["name"]
+        for i, pct in enumerate(row["weeks_pct"]):
+            monday = date(2026, 9, 28) + timedelta(weeks=i)
+            first, last = max(monday, october[0]), min(monday + timedelta(days=6), october[1])
+            _, billable = expected_worked(store, row["id"], first, last)
+            target = expected_target(store, row["id"], first, last)
+            assert pct == (round(billable / target * 100) if target else None), (row["name"], i)
+    assert len(result["teams"][0]["weeks_pct"]) == len(result["total"]["weeks_pct"]) == 5
+    plain = await call(mcp_client, "utilization", period="last_month", team="Development")
+    assert "weeks" not in plain
+    assert "weeks_pct" not in plain["users"][0]
+    assert {k: v for k, v in result.items() if k not in ("weeks", "users", "teams", "total")} == {
+        k: v for k, v in plain.items() if k not in ("users", "teams", "total")
+    }
+
+
+async def test_utilization_by_week_refuses_a_period_of_more_than_54_weeks(mcp_client):
+    message = await call_error(
+        mcp_client, "utilization", period={"from": "2025-01-01", "to": "2026-06-30"}, by_week=True
+    )
+    assert "at most 54 weeks" in message
+
+
 async def test_a_future_period_has_no_target_yet(mcp_client):
     result = await call(mcp_client, "utilization", period="2027-02")
     assert result["target_until"] is None
@@ -343,3 +374,14 @@ async def test_a_worker_sees_their_own_utilization(worker_client, fake_app):
     assert math.isclose(
         result["users"][0]["target_hours"], expected_target(store, tom, NOVEMBER[0], TODAY), abs_tol=0.05
     )
+
+
+def test_a_week_group_in_an_unknown_format_fails_the_weekly_split_instead_of_counting_zero():
+    from clockodo_mcp.clockodo import ClockodoUnexpectedResponseError, Grouping
+    from clockodo_mcp.domain.groups import Leaf
+    from clockodo_mcp.domain.people import worked_by_week
+
+    week, users = Grouping.WEEK.value, Grouping.USERS_ID.value
+    assert worked_by_week([Leaf({users: "4", week: "2026-W47"}, {}, 3600, 0.0)]) == {(4, "2026-W47"): (3600, 0)}
+    with pytest.raises(ClockodoUnexpectedResponseError, match="'week 47'"):
+        worked_by_week([Leaf({users: "4", week: "week 47"}, {}, 3600, 0.0)])

@@ -45,7 +45,9 @@ async def test_the_read_tools_link_their_views_and_every_write_links_the_confirm
     assert tools["list_entries"].meta is None
 
 
-@pytest.mark.parametrize("view", ["budget_status", "report_hours", "unbilled_aging", "confirm"])
+@pytest.mark.parametrize(
+    "view", ["budget_status", "report_hours", "unbilled_aging", "utilization", "absence_queue", "confirm"]
+)
 async def test_each_view_is_one_self_contained_document_that_may_not_touch_the_network(apps_client, view):
     result = await apps_client.read_resource(uri_of(view))
     (content,) = result.contents

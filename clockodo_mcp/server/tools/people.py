@@ -23,6 +23,7 @@ from clockodo_mcp.domain.people import (
     status_name,
     type_name,
     weekly_hours,
+    weeks_of,
     years_of,
 )
 from clockodo_mcp.domain.periods import Period, PeriodError, local_today
@@ -317,11 +318,31 @@ class UtilizationRow(Compact):
     utilization_pct: float | None = Field(description="Billable ÷ target × 100; null when the target is 0.")
     billable_share_pct: float | None = Field(description="Billable ÷ worked × 100; null when nothing was worked.")
     member_count: int | None = Field(default=None, description="Team rows: members counted (list_users names them).")
+    weeks_pct: list[int | None] | None = Field(
+        default=None, description="by_week: whole % per week of `weeks` (null: no target that week)."
+    )
 
 
-def utilization_row(ident: int | None, name: str, u: Utilization, members: int | None = None) -> UtilizationRow:
+MAX_WEEKS = 54
+
+
+def week_pcts(weeks: list[Utilization] | None) -> list[int | None] | None:
+    """Utilization per week in whole percent (None: no target that week)."""
+    if weeks is None:
+        return None
+    return [None if w.utilization is None else round(w.utilization * 100.0) for w in weeks]
+
+
+def utilization_row(
+    ident: int | None,
+    name: str,
+    u: Utilization,
+    members: int | None = None,
+    weeks: list[Utilization] | None = None,
+) -> UtilizationRow:
     """A domain utilization as an output row."""
     return UtilizationRow(
+        weeks_pct=week_pcts(weeks),
         id=ident,
         name=name,
         worked_hours=round(u.worked_hours, 2),
@@ -347,6 +368,7 @@ class UtilizationOut(ListOutput):
     total: UtilizationRow
     teams: list[UtilizationRow] = Field(description="Team rows: sums over members, then divided.")
     users: list[UtilizationRow]
+    weeks: list[str] | None = Field(default=None, description='by_week: the ISO weeks, e.g. "2026-W47".')
     running: RunningOut = Field(description="Running timers in the period: not in worked or billable hours.")
     visibility: Visibility
     note: str | None = None
@@ -358,6 +380,9 @@ async def utilization(
     ctx: Context[Any, Any],
     team: NameArg = None,
     user: NameArg = None,
+    by_week: Annotated[
+        bool, Field(description=f"Also each row's utilization per ISO week (weeks_pct); up to {MAX_WEEKS} weeks.")
+    ] = False,
     offset: OffsetArg = 0,
     limit: Annotated[int, limit_field(100)] = 10,
 ) -> UtilizationOut:
@@ -368,6 +393,8 @@ async def utilization(
     """
     tc = await tool_context(ctx)
     resolved = tc.period(period)
+    if by_week and len(weeks_of(resolved.start, resolved.end)) > MAX_WEEKS:
+        raise ToolError(f"by_week covers at most {MAX_WEEKS} weeks; choose a shorter period.")
     scope = tc.scope(user=user, team=team)
     today = local_today(tc.runtime.now(), tc.account.timezone)
     report = await load_utilization(
@@ -379,16 +406,22 @@ async def utilization(
         team_id=scope.team_id,
         timers=tc.timer_source(scope),
         now=tc.runtime.now(),
+        by_week=by_week,
     )
-    user_rows = [utilization_row(uid, tc.master.user_name(uid), u) for uid, u in report.users.items()]
+    user_weeks, team_weeks = (report.user_weeks, report.team_weeks) if by_week else ({}, {})
+    user_rows = [
+        utilization_row(uid, tc.master.user_name(uid), u, weeks=user_weeks.get(uid)) for uid, u in report.users.items()
+    ]
     user_rows.sort(key=lambda r: (r.utilization_pct if r.utilization_pct is not None else float("inf"), r.name))
     team_rows = [
-        utilization_row(tid, tc.master.team_name(tid), u, len(report.team_members.get(tid, [])))
+        utilization_row(
+            tid, tc.master.team_name(tid), u, len(report.team_members.get(tid, [])), weeks=team_weeks.get(tid)
+        )
         for tid, u in report.teams.items()
     ]
     team_rows.sort(key=lambda r: r.name)
     shown, paging = page_of(user_rows, offset, limit)
-    total = utilization_row(None, "total", report.total)
+    total = utilization_row(None, "total", report.total, weeks=report.total_weeks if by_week else None)
 
     def fmt(row: UtilizationRow) -> str:
         util = f"{row.utilization_pct:g}%" if row.utilization_pct is not None else "no target"
@@ -414,6 +447,7 @@ async def utilization(
         teams=team_rows,
         paging=paging,
         users=shown,
+        weeks=list(report.weeks) if by_week else None,
     ).audited_as("ok", count=len(shown))
 
 

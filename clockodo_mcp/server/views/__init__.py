@@ -24,6 +24,8 @@ VIEWS: dict[str, str] = {  # tool → view
     "budget_status": "budget_status",
     "report_hours": "report_hours",
     "unbilled_aging": "unbilled_aging",
+    "utilization": "utilization",
+    "absence_queue": "absence_queue",
 }
 CHARTS = frozenset({"budget_status"})  # views drawn with the vendored uPlot
 BARS = frozenset({"report_hours", "unbilled_aging"})  # views drawn with hbars.js (HTML and CSS bars)
@@ -36,6 +38,8 @@ TITLES = {
     "budget_status": "Budget status and burn",
     "report_hours": "Hours and value",
     "unbilled_aging": "Unbilled work by age",
+    "utilization": "Utilization against target",
+    "absence_queue": "Pending absence requests",
     CONFIRM: "Confirm a change",
 }
 
