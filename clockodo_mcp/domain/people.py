@@ -583,6 +583,30 @@ def absence_queue(
     return sorted(items, key=lambda i: (-(i.age_days if i.age_days is not None else -1), i.absence.id))
 
 
+def months_between(first: date, last: date) -> set[tuple[int, int]]:
+    """The calendar months (year, month) from `first`'s to `last`'s."""
+    months: set[tuple[int, int]] = set()
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.add((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+async def nonbusiness_days_in(client: ClockodoClient, months: set[tuple[int, int]]) -> list[NonbusinessDay]:
+    """The nonbusiness days (every nonbusiness group's) in these calendar months, one per date: a request per year."""
+    found: dict[date, NonbusinessDay] = {}
+    for year in sorted({y for y, _ in months if 2000 <= y <= 2100}):
+        for day in await client.nonbusiness_days.list(year):
+            when = day.evaluated_date
+            if when is None or (when.year, when.month) not in months:
+                continue
+            kept = found.get(when)
+            if kept is None or (kept.half_day and not day.half_day):  # a full day off wins over a half one
+                found[when] = day
+    return [found[d] for d in sorted(found)]
+
+
 async def load_absence_queue(
     client: ClockodoClient,
     master: MasterData,

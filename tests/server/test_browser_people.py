@@ -194,6 +194,20 @@ async def test_the_calendar_highlights_the_days_two_or_more_people_would_be_away
     await snap(shown, "absence_queue-overlaps", WIDE)
 
 
+async def test_the_calendar_marks_the_public_holidays_of_the_answer_with_their_names(rig):
+    result = await rig.host.call("absence_queue", **QUEUE)
+    holidays = {h["date"]: h["name"] for h in result["structuredContent"]["nonbusiness_days"]}
+    assert holidays["2026-12-25"] == "Christmas Day"
+
+    shown = await rig.host.show("absence_queue", result, QUEUE)
+
+    marked = shown.frame.locator(".cal .day.holiday")
+    days = await marked.evaluate_all("(days) => days.map((d) => d.dataset.day)")
+    assert days == sorted(d for d in holidays if d[:7] in {x[:7] for x in days})
+    christmas = shown.frame.locator(".cal .day[data-day='2026-12-25']")
+    assert "Christmas Day" in (await christmas.get_attribute("title") or "")
+
+
 async def test_a_request_can_be_chosen_from_the_keyboard_in_the_calendar_and_in_the_list(rig):
     result = await rig.host.call("absence_queue", **QUEUE)
     first = result["structuredContent"]["requests"][0]["absence"]["id"]

@@ -385,3 +385,19 @@ def test_a_week_group_in_an_unknown_format_fails_the_weekly_split_instead_of_cou
     assert worked_by_week([Leaf({users: "4", week: "2026-W47"}, {}, 3600, 0.0)]) == {(4, "2026-W47"): (3600, 0)}
     with pytest.raises(ClockodoUnexpectedResponseError, match="'week 47'"):
         worked_by_week([Leaf({users: "4", week: "week 47"}, {}, 3600, 0.0)])
+
+
+async def test_absence_queue_gives_the_public_holidays_of_the_months_its_requests_touch(mcp_client, fake_app):
+    result = await call(mcp_client, "absence_queue", limit=50)
+    months = set()
+    for row in result["requests"]:
+        first, last = row["absence"]["date_since"], row["absence"]["date_until"]
+        months |= {first[:7], last[:7]}
+    expected = sorted(
+        (d["evaluated_date"], d["name"])
+        for d in fake_app.state.store.nonbusiness_days.values()
+        if d["evaluated_date"] and d["evaluated_date"][:7] in months
+    )
+
+    assert [(h["date"], h["name"]) for h in result["nonbusiness_days"]] == expected
+    assert ("2026-12-25", "Christmas Day") in expected

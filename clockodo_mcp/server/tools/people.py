@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from clockodo_mcp.clockodo import Absence, AbsenceType, TargetHoursRow
+from clockodo_mcp.clockodo import Absence, AbsenceType, ClockodoForbiddenError, TargetHoursRow
 from clockodo_mcp.domain.people import (
     STATUS_ALIASES,
     TYPE_NAMES,
@@ -19,6 +19,8 @@ from clockodo_mcp.domain.people import (
     current_row,
     load_absence_queue,
     load_utilization,
+    months_between,
+    nonbusiness_days_in,
     overlaps,
     status_name,
     type_name,
@@ -468,6 +470,14 @@ class OverlapOut(Compact):
     type: str | None = None
 
 
+class NonbusinessDayOut(Compact):
+    """A public holiday."""
+
+    date: date
+    name: str
+    half_day: bool = False
+
+
 class QueueRow(Compact):
     """A pending absence request and what the approver should know."""
 
@@ -489,6 +499,7 @@ class AbsenceQueueOut(ListOutput):
     rows_field: ClassVar[str] = "requests"
     as_of: date
     requests: list[QueueRow]
+    nonbusiness_days: list[NonbusinessDayOut] = Field(default_factory=list)  # holidays of the requests' months
     note: str | None = None
 
 
@@ -536,6 +547,18 @@ async def absence_queue(
     items = [i for i in items if i.age_days is None or i.age_days >= min_age_days]
     shown, paging = page_of(items, offset, limit)
     rows = [queue_row(i, tc) for i in shown]
+    months: set[tuple[int, int]] = set()
+    for item in shown:
+        months |= months_between(item.absence.date_since, absence_last_day(item.absence))
+    try:
+        found = await nonbusiness_days_in(tc.runtime.client, months)
+    except ClockodoForbiddenError:
+        found = []  # the queue stands without its holidays
+    holidays = [
+        NonbusinessDayOut(date=d.evaluated_date, name=d.name, half_day=d.half_day)
+        for d in found
+        if d.evaluated_date is not None
+    ]
     lead = "; ".join(
         f"{r.absence.user}: {r.absence.type or 'absence'} {r.absence.date_since}–{r.absence.date_until}, "
         f"{r.age_days} day(s) old" + (f", overlaps {r.overlap_count} teammate absence(s)" if r.overlap_count else "")
@@ -555,4 +578,5 @@ async def absence_queue(
         as_of=today,
         paging=paging,
         requests=rows,
+        nonbusiness_days=holidays,
     ).audited_as("ok", count=len(rows))

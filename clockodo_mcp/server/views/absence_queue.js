@@ -12,6 +12,8 @@ h2 { font-size: 14px; margin: 14px 0 4px; }
 .cal .day b { display: block; color: var(--fg); font-weight: 600; font-size: 12px; }
 .cal .bg { border-left: 1px solid var(--line); min-height: 24px; }
 .cal .weekend { background: var(--chip); }
+.cal .holiday { background: repeating-linear-gradient(45deg, var(--chip) 0 4px, transparent 4px 8px); }
+.cal .day.holiday b { color: var(--bad); }
 .cal .clash { background: color-mix(in srgb, var(--warn) 28%, var(--bg)); }
 .cal .day.clash { color: var(--fg); border-radius: 3px 3px 0 0; }
 .cal .bar { all: unset; box-sizing: border-box; z-index: 1; margin: 3px 1px; height: 18px; border-radius: 4px;
@@ -40,6 +42,7 @@ table.requests button { all: unset; cursor: pointer; font-weight: 600; }
 .swatch.approved { background: repeating-linear-gradient(135deg, var(--chip) 0 3px, var(--line) 3px 6px); border: 1px solid var(--muted); }
 .swatch.clash { background: color-mix(in srgb, var(--warn) 28%, var(--bg)); border: 1px solid var(--warn); }
 .swatch.weekend { background: var(--chip); border: 1px solid var(--line); }
+.swatch.holiday { background: repeating-linear-gradient(45deg, var(--chip) 0 3px, transparent 3px 6px); border: 1px solid var(--line); }
 `;
 
 const DAY_MS = 86400000;
@@ -101,7 +104,7 @@ function monthsOf(items) {  // [year, month0] of every month a request touches, 
   return [...keys].sort((a, b) => a - b).slice(0, 12).map((k) => [Math.floor(k / 12), k % 12]);
 }
 
-function monthGrid(year, month, items, choose) {
+function monthGrid(year, month, items, choose, holidays) {
   const first = Date.UTC(year, month, 1) / DAY_MS;
   const count = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
   const last = first + count - 1;
@@ -122,14 +125,16 @@ function monthGrid(year, month, items, choose) {
   const weekday = new Intl.DateTimeFormat(App.locale(), { weekday: "narrow", timeZone: "UTC" });
   const longDay = new Intl.DateTimeFormat(App.locale(), { weekday: "long", month: "long", day: "numeric", timeZone: "UTC" });
   const weekend = (d) => [0, 6].includes(new Date((first + d) * DAY_MS).getUTCDay());
+  const holiday = (d) => holidays.get(isoOf(first + d));
+  const off = (d) => (holiday(d) ? " holiday" + (holiday(d).half_day ? " half" : "") : weekend(d) ? " weekend" : "");
   const label = new Intl.DateTimeFormat(App.locale(), { month: "long", year: "numeric", timeZone: "UTC" }).format(first * DAY_MS);
   const grid = App.el("div", { class: "cal", role: "group", "aria-label": label,
     style: `--days:${count};grid-template-columns:8.5em repeat(${count}, minmax(22px, 1fr))` });
   grid.append(App.el("div", { class: "who", style: "grid-row:1" }, ""));
   for (let d = 0; d < count; d++) {
     const names = [...away[d].people].map((uid) => people.find((p) => p.uid === uid).who);
-    const title = longDay.format((first + d) * DAY_MS) + (clash(d) ? `: ${names.length} people away (${names.join(", ")})` : "");
-    grid.append(App.el("div", { class: "day" + (weekend(d) ? " weekend" : "") + (clash(d) ? " clash" : ""),
+    const title = longDay.format((first + d) * DAY_MS) + (holiday(d) ? ` (${holiday(d).name}${holiday(d).half_day ? ", half day" : ""})` : "") + (clash(d) ? `: ${names.length} people away (${names.join(", ")})` : "");
+    grid.append(App.el("div", { class: "day" + off(d) + (clash(d) ? " clash" : ""),
       style: `grid-row:1;grid-column:${d + 2}`, title, "data-day": isoOf(first + d) },
       App.el("b", {}, d + 1), weekday.format((first + d) * DAY_MS)));
   }
@@ -137,7 +142,7 @@ function monthGrid(year, month, items, choose) {
     const row = p + 2;
     grid.append(App.el("div", { class: "who", style: `grid-row:${row}`, title: person.who }, person.who));
     for (let d = 0; d < count; d++) {
-      grid.append(App.el("div", { class: "bg" + (weekend(d) ? " weekend" : "") + (clash(d) ? " clash" : ""),
+      grid.append(App.el("div", { class: "bg" + off(d) + (clash(d) ? " clash" : ""),
         style: `grid-row:${row};grid-column:${d + 2}`, "aria-hidden": "true" }));
     }
     for (const item of here.filter((i) => i.uid === person.uid)) {
@@ -197,14 +202,16 @@ App.start((root, data) => {
     if (target) { target.focus(); target.scrollIntoView({ block: "nearest", inline: "nearest" }); }
   };
   const items = itemsOf(requests);
+  const holidays = new Map((data.nonbusiness_days || []).map((h) => [String(h.date), h]));
   const calendar = App.el("section", { class: "calendar", "aria-label": "Calendar of the requests" });
   for (const [y, m] of monthsOf(items)) {
-    const grid = monthGrid(y, m, items, choose);
+    const grid = monthGrid(y, m, items, choose, holidays);
     if (grid) calendar.append(...grid);
   }
   const key = (kind, text) => App.el("span", { class: "item" }, App.el("span", { class: "swatch " + kind, "aria-hidden": "true" }), text);
   root.append(calendar, App.el("p", { class: "legend" }, key("pending", "pending request"), " ",
-    key("approved", "approved (teammate)"), " ", key("clash", "two or more away"), " ", key("weekend", "weekend")));
+    key("approved", "approved (teammate)"), " ", key("clash", "two or more away"), " ", key("weekend", "weekend"), " ",
+    key("holiday", "public holiday")));
   const head = App.el("tr", {}, ["Who", "Type", "When", "Days", "Waiting", "Overlap", "Left if approved"].map(
     (h, i) => App.el("th", { scope: "col", class: [i >= 3 ? "num" : "", i === 4 || i === 6 ? "wide-only" : ""].join(" ").trim() }, h)));
   root.append(App.el("h2", {}, "Requests (oldest first)"), App.el("div", { class: "table-wrap" },
