@@ -144,7 +144,7 @@ async def test_the_model_visible_part_of_tools_list_is_at_most_8000_tokens(mcp_c
     assert visible <= TOOLS_LIST_BUDGET - 300, f"{visible} tokens (300 left for schema growth)"
     # 21,783 before single-use definitions were inlined (issue 12), 20,418 after; 20,593 with budget_status's burn
     # history, 20,770 with the _meta.ui links of MCP Apps (issue 14; read by the host, not by the model), 20,805 with
-    # report_hours' and unbilled_aging's views.
+    # report_hours' and unbilled_aging's views, 20,887 with decide_absence's batches (absence_ids).
     assert full < 21_000, f"the full tools/list (with output schemas) is {full} tokens"
 
 
