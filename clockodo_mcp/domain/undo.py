@@ -137,6 +137,13 @@ class AbsenceStatus(_Spec):
     note_after: str | None = None
 
 
+class AbsencesStatus(_Spec):
+    """Undo of a batch decision (cancelling its approvals), if every absence is still its `status_after`."""
+
+    kind: Literal["absences_status"] = "absences_status"
+    absences: list[AbsenceStatus]
+
+
 UndoSpec = Annotated[
     DeleteEntry
     | RecreateEntry
@@ -147,7 +154,8 @@ UndoSpec = Annotated[
     | BillingState
     | HourlyRate
     | ProjectBudget
-    | AbsenceStatus,
+    | AbsenceStatus
+    | AbsencesStatus,
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[UndoSpec] = TypeAdapter(UndoSpec)
@@ -164,6 +172,7 @@ KINDS = frozenset(
         HourlyRate,
         ProjectBudget,
         AbsenceStatus,
+        AbsencesStatus,
     )
 )
 

@@ -3,7 +3,7 @@
     month_close              report → invoice preview → the human confirms → confirm → verify
     weekly_utilization       utilization per person and team, then where the hours went
     budget_check_in          budgets by % used and forecast, then the burn of the riskiest
-    absence_queue_review     pending requests with overlaps and quota, each decided only after the human says so
+    absence_queue_review     pending requests with overlaps and quota, decided in a batch once the human says so
     forgotten_timer_sweep    timers running too long, each stopped or corrected only after the human says so
 
 Every step's arguments are validated by the tool's own strict argument model when the prompt is rendered, so a bad
@@ -68,6 +68,8 @@ def checked(prompt: str, steps: list[Step], served: set[str]) -> list[Step]:
 
 def _placeholder_value(name: str) -> Any:
     """A value of the right type for an argument filled in later (validated for its type only)."""
+    if name.endswith("_ids"):
+        return [1]
     return 1 if name.endswith("_id") and name != "change_id" else "placeholder"
 
 
@@ -219,7 +221,7 @@ def add_prompts(server: MCPServer[Any], specs: list[ToolSpec], now: Callable[[],
     def absence_queue_review(
         team: Annotated[str | None, Field(description="Only this team's requests (name or id).")] = None,
     ) -> str:
-        """Go through the pending absence requests, oldest first, and decide each one once you say so."""
+        """Go through the pending absence requests, oldest first, and decide them in a batch once you say so."""
         scope = _scope(team=team)
         steps = checked(
             "absence_queue_review",
@@ -228,22 +230,23 @@ def add_prompts(server: MCPServer[Any], specs: list[ToolSpec], now: Callable[[],
                 Step(
                     "decide_absence",
                     {"decision": "approve"},
-                    "the preview of one decision (decline instead where I say so)",
-                    later={"absence_id": "the request's absence_id"},
+                    "one preview of all the approvals (the declines likewise, with decision decline)",
+                    later={"absence_ids": "the absence_ids of the requests I approve"},
                     ask_first=True,
                 ),
                 Step(
                     "decide_absence",
                     {"decision": "approve"},
-                    "apply it (only after my yes)",
-                    later={"absence_id": "the same absence_id", "confirm_token": "the preview's confirm_token"},
+                    "apply them (only after my yes)",
+                    later={"absence_ids": "the same absence_ids", "confirm_token": "the preview's confirm_token"},
                 ),
             ],
             served,
         )
         return render(
             "Clear the absence queue",
-            f"Go through the pending requests of {team or 'everyone'}, one at a time.",
+            f"Go through the pending requests of {team or 'everyone'}; once I have decided, apply each decision to "
+            "all its requests at once.",
             steps,
             "Point out overlaps with teammates and requests beyond the quota before I decide.",
         )

@@ -62,7 +62,8 @@ def marker(name: str, fault: str) -> str:
 
 
 def tools(fault: str) -> list[Tool]:
-    """The ten write tools, with arguments that apply on the demo company."""
+    """The ten write tools (decide_absence for one absence and a batch), with arguments that apply on the demo
+    company."""
     log = {"project": "Phoenix", "service": "Development", "date": "2026-11-22", "start": "10:00", "duration": "1h"}
     return [
         Tool("log_time", {**log, "text": marker("log_time", fault)}, creates=True),
@@ -82,6 +83,12 @@ def tools(fault: str) -> list[Tool]:
         Tool("set_hourly_rate", {"hourly_rate": 99, "customer": "Client XYZ"}),
         Tool("set_project_budget", {"project": "Phoenix", "amount": 120, "unit": "hours"}),
         Tool("decide_absence", {"absence_id": 1, "decision": "approve"}),
+        # The answer to the first decision is lost: the rest are not sent, so the batch is settled as partly applied.
+        Tool(
+            "decide_absence",
+            {"absence_ids": [1, 4, 5, 7, 16, 17], "decision": "approve", "note": marker("batch", fault)},
+            label="decide_absence batch",
+        ),
         Tool("undo", {}, setup="log_time"),
         Tool("undo", {}, setup="stop_timer", label="undo of stop_timer"),
         Tool("undo", {}, setup="restart", label="undo of a start that stopped a timer"),

@@ -50,7 +50,7 @@ async def test_no_lost_answer_is_reported_as_unchanged_duplicated_on_retry_or_le
     print("\nfault matrix\n" + totals.table())
     counts = totals.counts()
     assert totals.problems() == []
-    assert counts["cases"] == 84  # 12 cases (10 tools; undo of log_time, stop_timer, a start) × 7 faults
+    assert counts["cases"] == 91  # 13 cases (10 tools, a batch decision; undo of log_time, stop_timer, a start) × 7
     assert counts["applied_reported_unchanged"] == 0
     assert counts["not_applied_reported_applied"] == 0
     assert counts["duplicates_on_retry"] == 0
@@ -71,7 +71,7 @@ async def test_a_server_killed_between_the_send_and_the_journal_update_is_reconc
     print("\nkill -9 between the send and the journal update\n" + totals.table())
     counts = totals.counts()
     assert totals.problems() == []
-    assert counts["cases"] == len(killed) == 12
+    assert counts["cases"] == len(killed) == 13
     assert counts["applied_reported_applied"] == len(killed)  # reported by the journal after the restart
     assert counts["applied_and_undone"] == len(killed)
 

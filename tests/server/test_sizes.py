@@ -145,8 +145,9 @@ async def test_the_model_visible_part_of_tools_list_is_at_most_8000_tokens(mcp_c
     # 21,783 before single-use definitions were inlined (issue 12), 20,418 after; 20,593 with budget_status's burn
     # history, 20,770 with the _meta.ui links of MCP Apps (issue 14; read by the host, not by the model), 20,805 with
     # report_hours' and unbilled_aging's views, 21,004 with utilization's by_week split and absence_queue's holidays
-    # (the data of their views). The cap moved to 21,500 then: the growth is output schema, which hosts validate
-    # against and the model does not read; the model-visible part above keeps its own, tighter cap.
+    # (the data of their views), then decide_absence's batches (absence_ids). The cap moved to 21,500 then: the growth
+    # is output schema, which hosts validate against and the model does not read; the model-visible part above keeps
+    # its own, tighter cap.
     assert full < 21_500, f"the full tools/list (with output schemas) is {full} tokens"
 
 

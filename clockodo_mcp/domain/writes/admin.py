@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from clockodo_mcp.clockodo import (
     Absence,
@@ -414,7 +415,7 @@ def absence_result(absence: Absence, deps: WriteDeps, status: int) -> AbsenceRes
     return AbsenceResult(**absence_shown(absence, deps).model_dump(), verified=int(absence.status) == status)
 
 
-def _state(absence: Absence) -> dict[str, Any]:
+def absence_state(absence: Absence) -> dict[str, Any]:
     """What a decision depends on: the fingerprinted target."""
     return {
         "id": absence.id,
@@ -483,11 +484,30 @@ def _quota(absence: Absence, quotas: Sequence[Any], approved: Sequence[Absence],
     )
 
 
+MAX_BATCH = 50
+
+
+def _unique(ids: list[int]) -> list[int]:
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"lists ids {repeated} more than once; name each absence once")
+    return ids
+
+
 class DecideAbsenceArgs(WriteArgs):
     """decide_absence's arguments."""
 
     decision: Annotated[Literal["approve", "decline"], Field(description="approve or decline the request.")]
     absence_id: Annotated[IdArg | None, Field(description="The absence id (from absence_queue).")] = None
+    absence_ids: Annotated[
+        Annotated[
+            list[IdArg],
+            Field(min_length=1, max_length=MAX_BATCH, json_schema_extra={"uniqueItems": True}),
+            AfterValidator(_unique),
+        ]
+        | None,
+        Field(description="Or several ids, decided together: one preview, one confirmation."),
+    ] = None
     user: NameArg = None
     date: Annotated[
         DayArg | None, Field(description="With user instead of absence_id: a day (YYYY-MM-DD) the request covers.")
@@ -495,55 +515,101 @@ class DecideAbsenceArgs(WriteArgs):
     note: Annotated[SearchText | None, Field(description="Optional remark, appended to the absence's note.")] = None
 
 
-async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[DecideAbsencePreview, AbsenceResult]:
-    """Plan approving or declining a pending absence request (by absence_id, or user + a date it covers)."""
-    decision, absence_id, user, date, note = args.decision, args.absence_id, args.user, args.date, args.note
-    new_status = AbsenceStatus.APPROVED if decision == "approve" else AbsenceStatus.DECLINED
-    client = deps.client
-    absence = await _find_absence(deps, absence_id, user, date)
-    if int(absence.status) != AbsenceStatus.ENQUIRED:
+def batch_ids(args: DecideAbsenceArgs) -> list[int] | None:
+    """The ids of a batch decision, or None for one absence; refuses a call that says which in more than one way."""
+    if args.absence_ids is None:
+        return None
+    if args.absence_id is not None or args.user is not None or args.date is not None:
         raise WriteRejected(
-            f"Absence {absence.id} is {status_name(int(absence.status))}, not pending, so it cannot be "
-            f"{decision}d. Nothing was changed. {STATUS_RULES}"
+            "Say which absences one way: absence_ids alone, or absence_id, or user and date. Nothing was changed. "
+            "Drop absence_id, user and date when passing absence_ids."
         )
+    return list(args.absence_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """One pending request weighed for a decision: its preview, the note to send and what the warnings say."""
+
+    absence: Absence
+    preview: DecideAbsencePreview
+    note: str | None  # the note to send; None: unchanged
+    mates_hidden: bool  # teammates' absences may be invisible to this user
+    quota_hidden: bool
+    clashes: int
+
+    def warnings(self, deps: WriteDeps) -> list[str]:
+        """The single decision's warnings."""
+        warnings = []
+        if self.mates_hidden:
+            warnings.append("Teammates' absences may be hidden from this Clockodo user.")
+        if self.quota_hidden:
+            warnings.append("The holiday quota is not visible to this Clockodo user.")
+        over = self.over_quota
+        if over:
+            warnings.append(
+                f"Approving exceeds {deps.master.user_name(self.absence.users_id)}'s remaining holiday quota by "
+                f"{over:g} day(s)."
+            )
+        if self.clashes:
+            warnings.append(f"{self.clashes} teammate absence(s) overlap this request.")
+        return warnings
+
+    @property
+    def over_quota(self) -> float:
+        """Days beyond the remaining holiday quota once approved (0 when within it, or without a quota)."""
+        quota = self.preview.holiday_quota
+        if quota is None or quota.remaining_after is None or quota.remaining_after >= 0:
+            return 0.0
+        return -quota.remaining_after
+
+
+def is_holiday(absence: Absence) -> bool:
+    """A regular holiday: counted against the holiday quota."""
+    return absence.type is not None and int(absence.type) == AbsenceType.REGULAR_HOLIDAY
+
+
+def assess(
+    absence: Absence,
+    deps: WriteDeps,
+    decision: Literal["approve", "decline"],
+    note: str | None,
+    approved: Sequence[Absence],
+    quota_rows: Sequence[Any] | None,
+    *,
+    also_approved: Sequence[Absence] = (),
+    quota_also: Sequence[Absence] = (),
+) -> Assessment:
+    """Weigh one pending request: quota before/after, approved teammates' absences it overlaps, the note after.
+
+    `approved` are the approved absences of its years; `quota_rows` the user's holiday quota rows, None when they are
+    not visible. A batch approval adds its other requests (`also_approved`: overlaps) and those before this one
+    (`quota_also`: quota used), as approved.
+    """
+    new_status = AbsenceStatus.APPROVED if decision == "approve" else AbsenceStatus.DECLINED
     first, last = absence.date_since, absence_last_day(absence)
-    years = sorted({first.year, last.year})
-    warnings: list[str] = []
-    approved: list[Absence] = await client.absences.list(year=years, status=[AbsenceStatus.APPROVED])
     team_id = deps.master.team_of(absence.users_id)
     mates = set(deps.master.team_members(team_id)) - {absence.users_id} if team_id is not None else set()
     clashes = [
         a
-        for a in approved
+        for a in [*approved, *also_approved]
         if a.users_id in mates
         and overlaps(a, first, last)
         and (a.type is None or int(a.type) not in TARGET_KEEPING_TYPES)
     ]
-    if mates and not deps.account.is_owner and not clashes:
-        warnings.append("Teammates' absences may be hidden from this Clockodo user.")
     quota = None
-    if absence.type is not None and int(absence.type) == AbsenceType.REGULAR_HOLIDAY:
-        try:
-            rows = await client.holidays_quota.list(users_id=absence.users_id)
-        except ClockodoForbiddenError:
-            rows = []
-            warnings.append("The holiday quota is not visible to this Clockodo user.")
-        quota = _quota(absence, rows, approved, decision == "approve")
-        if quota.remaining_after is not None and quota.remaining_after < 0:
-            warnings.append(
-                f"Approving exceeds {deps.master.user_name(absence.users_id)}'s remaining holiday quota by "
-                f"{-quota.remaining_after:g} day(s)."
-            )
-    if clashes:
-        warnings.append(f"{len(clashes)} teammate absence(s) overlap this request.")
+    if is_holiday(absence):
+        quota = _quota(absence, quota_rows or [], [*approved, *quota_also], decision == "approve")
     new_note = absence.note
     if note:
         new_note = f"{absence.note} — {note}" if absence.note else note
         if len(new_note) > 512:
-            raise WriteRejected("The note would exceed Clockodo's 512 characters. Nothing was changed. Shorten it.")
-    described = absence_shown(absence, deps)
+            raise WriteRejected(
+                f"The note of absence {absence.id} would exceed Clockodo's 512 characters. Nothing was changed. "
+                "Shorten it."
+            )
     preview = DecideAbsencePreview(
-        absence=described,
+        absence=absence_shown(absence, deps),
         decision=decision,
         status=f"pending → {status_name(int(new_status))}",
         note_after=new_note if note else None,
@@ -558,11 +624,55 @@ async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[Decid
             for a in clashes
         ],
     )
+    return Assessment(
+        absence=absence,
+        preview=preview,
+        note=new_note if note else None,
+        mates_hidden=bool(mates) and not deps.account.is_owner and not clashes,
+        quota_hidden=is_holiday(absence) and quota_rows is None,
+        clashes=len(clashes),
+    )
+
+
+def not_pending(absence: Absence, decision: str) -> str:
+    """Why a decision on an absence that is not pending is refused."""
+    return (
+        f"Absence {absence.id} is {status_name(int(absence.status))}, not pending, so it cannot be {decision}d. "
+        f"Nothing was changed. {STATUS_RULES}"
+    )
+
+
+async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[Any, Any]:
+    """Plan approving or declining pending absence requests (by absence_id, user + a date it covers, or absence_ids)."""
+    ids = batch_ids(args)
+    if ids is not None and len(ids) > 1:
+        from clockodo_mcp.domain.writes.absence_batch import decide_absences  # it builds on this module's parts
+
+        return await decide_absences(args, ids, deps)
+    decision, user, date, note = args.decision, args.user, args.date, args.note
+    absence_id = ids[0] if ids is not None else args.absence_id
+    new_status = AbsenceStatus.APPROVED if decision == "approve" else AbsenceStatus.DECLINED
+    client = deps.client
+    absence = await _find_absence(deps, absence_id, user, date)
+    if int(absence.status) != AbsenceStatus.ENQUIRED:
+        raise WriteRejected(not_pending(absence, decision))
+    first, last = absence.date_since, absence_last_day(absence)
+    years = sorted({first.year, last.year})
+    approved: list[Absence] = await client.absences.list(year=years, status=[AbsenceStatus.APPROVED])
+    rows: list[Any] | None = None
+    if is_holiday(absence):
+        try:
+            rows = await client.holidays_quota.list(users_id=absence.users_id)
+        except ClockodoForbiddenError:
+            rows = None
+    assessed = assess(absence, deps, decision, note, approved, rows)
+    preview = assessed.preview
+    described = preview.absence
     who = deps.master.user_name(absence.users_id)
     what = f"{described.type or 'absence'} of {who}, {first} – {last}"
 
     async def apply() -> Applied[AbsenceResult]:
-        await client.absences.update(absence.id, status=new_status, note=new_note if note else None)
+        await client.absences.update(absence.id, status=new_status, note=assessed.note)
         stored = await client.absences.get(absence.id)
         return Applied(
             after=absence_result(stored, deps, int(new_status)),
@@ -580,17 +690,22 @@ async def decide_absence(args: DecideAbsenceArgs, deps: WriteDeps) -> Plan[Decid
     return Plan(
         summary=f"The request ({what}) would be {decision}d.",
         preview=preview,
-        target=_state(absence),
+        target=absence_state(absence),
         before=described,
         apply=apply,
-        warnings=warnings,
-        expect=AbsenceDecided(
-            absence_id=absence.id,
-            status_before=int(absence.status),
-            status_after=int(new_status),
-            note_before=absence.note,
-            note_after=new_note if note else None,
-        ),
+        warnings=assessed.warnings(deps),
+        expect=decided_expectation(absence, new_status, assessed.note),
+    )
+
+
+def decided_expectation(absence: Absence, status: int, note: str | None) -> AbsenceDecided:
+    """What deciding a pending absence leaves: the new status, and the new note when one is sent."""
+    return AbsenceDecided(
+        absence_id=absence.id,
+        status_before=int(absence.status),
+        status_after=int(status),
+        note_before=absence.note,
+        note_after=note,
     )
 
 
@@ -641,7 +756,7 @@ async def undo_absence_status(
         preview=UndoAbsencePreview(
             action="cancel the approval", absence=absence_shown(current, deps), status="approved → approval_cancelled"
         ),
-        target=_state(current),
+        target=absence_state(current),
         before=absence_shown(current, deps),
         apply=apply,
         expect=AbsenceDecided(
@@ -662,27 +777,43 @@ def _same_note(a: str | None, b: str | None) -> bool:
     return (a or "") == (b or "")
 
 
+def decided_state(absence: Absence, expect: AbsenceDecided) -> Literal["applied", "before", "neither"]:
+    """Whether an absence is as the decision leaves it, as it was before, or neither (someone else changed it)."""
+    status = int(absence.status)
+    if status == expect.status_after and (expect.note_after is None or _same_note(absence.note, expect.note_after)):
+        return "applied"
+    if status == expect.status_before and _same_note(absence.note, expect.note_before):
+        return "before"
+    return "neither"
+
+
+def decided_undo(absence: Absence, expect: AbsenceDecided) -> AbsenceUndo:
+    """The way back from a decision found applied."""
+    return AbsenceUndo(
+        absence_id=absence.id,
+        status_before=expect.status_before,
+        status_after=int(absence.status),
+        note_before=expect.note_before,
+        note_after=absence.note,
+    )
+
+
 @register_check("absence_decided")
 async def absence_decided(deps: WriteDeps, expect: AbsenceDecided) -> Verdict:
     """The absence has the new status (applied) or the old one with its old note (not applied)."""
     absence = await deps.client.absences.get(expect.absence_id)
     status = int(absence.status)
-    if status == expect.status_after and (expect.note_after is None or _same_note(absence.note, expect.note_after)):
+    state = decided_state(absence, expect)
+    if state == "applied":
         return Verdict.found(
             Applied(
                 after=absence_result(absence, deps, status),
                 ids={"absences": [absence.id]},
-                undo=AbsenceUndo(
-                    absence_id=absence.id,
-                    status_before=expect.status_before,
-                    status_after=status,
-                    note_before=expect.note_before,
-                    note_after=absence.note,
-                ),
+                undo=decided_undo(absence, expect),
                 summary=f"Absence {absence.id} of {deps.master.user_name(absence.users_id)}: {status_name(status)}.",
             ),
             f"absence {absence.id} is {status_name(status)}",
         )
-    if status == expect.status_before and _same_note(absence.note, expect.note_before):
+    if state == "before":
         return Verdict.absent(f"absence {absence.id} is {status_name(status)}, as before")
     return Verdict.undecided(f"absence {absence.id} is {status_name(status)}, neither as planned nor as before")

@@ -184,6 +184,17 @@ class AbsenceDecided(_Expectation):
         return frozenset({f"absence:{self.absence_id}"})
 
 
+class AbsencesDecided(_Expectation):
+    """Each of `items` is decided (decide_absence with absence_ids, and its undo); some decided, the rest as before,
+    is a batch stopped partway (a lost answer, a cancel): applied for the decided ones."""
+
+    kind: Literal["absences_decided"] = "absences_decided"
+    items: list[AbsenceDecided]
+
+    def targets(self) -> frozenset[str]:
+        return frozenset().union(*(item.targets() for item in self.items))
+
+
 class Undone(_Expectation):
     """An undo: the inverse of change `undoes`, as its own expectation."""
 
@@ -206,7 +217,8 @@ Inner = Annotated[
     | BillingMoved
     | RateSet
     | BudgetSet
-    | AbsenceDecided,
+    | AbsenceDecided
+    | AbsencesDecided,
     Field(discriminator="kind"),
 ]
 Expectation = Annotated[Inner | Undone, Field(discriminator="kind")]

@@ -107,7 +107,8 @@ class Steps:
     async def report(self, step: Step, done: int) -> None:
         """Progress of the whole apply: the units of the steps that ended plus `done` of this one."""
         units = step.detail.get("entries")
-        of = f" ({done} of {units} entries)" if isinstance(units, int) else ""
+        unit = step.detail.get("unit", "entries")  # what a step counts, when not entries (absences)
+        of = f" ({done} of {units} {unit})" if isinstance(units, int) else ""
         await report(self._units_done + done, self.total, f"{step.name}{of}")
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from clockodo_mcp.domain.writes import admin, billing, entry_checks, entry_undo, rates
+from clockodo_mcp.domain.writes import absence_batch, admin, billing, entry_checks, entry_undo, rates
 
-__all__ = ["admin", "billing", "entry_checks", "entry_undo", "rates"]
+__all__ = ["absence_batch", "admin", "billing", "entry_checks", "entry_undo", "rates"]
