@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,6 +76,8 @@ class EntryFilter:
     def select(self, entries: Iterable[EntryRecord]) -> list[EntryRecord]:
         """The entries passing every criterion (in input order)."""
         users, billable, text, projects = self.users, self.billable, self.text, self.projects
+        if users is None and billable is None and text is None and projects is None and not self.ids:
+            return list(entries)  # no criterion (the owner's sync): no pass over the window per page
         ids = list(self.ids.items()) if self.ids else []
         result: list[EntryRecord] = []
         append = result.append
@@ -157,6 +159,25 @@ class EntryView:
         self.hard_open = store.hard_open_projects()
         self.prices = store.lumpsum_prices()
         self.now_ts = store.now().timestamp()
+
+    def cache_key(self) -> Hashable:
+        """Everything `render` reads besides the entry (and, for a running entry, the clock): rights, flags and the
+        master data it embeds. Entries rendered under an equal key render the same while their fields are equal."""
+        names: tuple[tuple[str, int, object], ...] = ()
+        if self.enhanced:
+            store = self.store
+            tables = {
+                "customers": store.customers,
+                "projects": store.projects,
+                "subprojects": store.subprojects,
+                "services": store.services,
+                "users": store.users,
+            }
+            names = tuple(
+                (table, ident, item.get("name")) for table, items in tables.items() for ident, item in items.items()
+            )
+        prices = tuple(sorted(self.prices.items()))
+        return (self.show_money, self.enhanced, self.calc_hard, self.hard_open, prices, names)
 
     def revenue(self, entry: EntryRecord) -> float | None:
         """The entry's revenue; None while its project's hard budget is open (unless forced)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,6 +58,9 @@ def _put(node: dict[str, Any], segments: list[str], value: str, key: str) -> Non
     _put(child, rest, value, key)
 
 
+# Entries share their instants (a day's grid of start times across all users; insert = start): each instant is
+# formatted once. Equal keys are the same instant, so they format alike.
+@functools.lru_cache(maxsize=1 << 18)
 def format_ts(value: datetime | None) -> str | None:
     """Clockodo's only wire format for timestamps: `YYYY-MM-DDTHH:MM:SSZ` in UTC."""
     if value is None:

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from clockodo_mcp.fake.auth import Caller, authenticate
 from clockodo_mcp.fake.errors import ApiError, Family, bad_request, error_body
 from clockodo_mcp.fake.params import Params, parse_query
+from clockodo_mcp.fake.rendered import encode_json
 from clockodo_mcp.fake.store import Store
 
 JSON = dict[str, Any]
@@ -48,7 +49,14 @@ class Ctx:
         return int(self.path[name])
 
 
-Handler = Callable[[Ctx], JSON]
+Handler = Callable[[Ctx], JSON | Response]
+
+
+def json_bytes_response(head: JSON, name: str, items: list[bytes]) -> Response:
+    """`head` plus `name`: the list of already encoded `items`, with the bytes JSONResponse would send."""
+    opening = encode_json(head)
+    body = b"".join((opening[:-1], b"," if head else b"", encode_json(name), b":[", b",".join(items), b"]}"))
+    return Response(body, media_type="application/json")
 
 
 def api_route(path: str, handler: Handler, methods: list[str], family: Family, *, typed_body: bool = False) -> Route:
@@ -61,7 +69,8 @@ def api_route(path: str, handler: Handler, methods: list[str], family: Family, *
             query = Params(parse_query(request.query_params.multi_items()))
             body = Params(await _read_body(request), typed=typed_body)
             ctx = Ctx(store, caller, query, body, dict(request.path_params), request.method)
-            return JSONResponse(handler(ctx))
+            result = handler(ctx)
+            return result if isinstance(result, Response) else JSONResponse(result)
         except ApiError as err:
             return JSONResponse(error_body(err, family), status_code=err.status, headers=err.headers or None)
         except Exception:

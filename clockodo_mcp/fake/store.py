@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from clockodo_mcp.fake.dataset import Dataset, EntryRecord
 from clockodo_mcp.fake.rating import RateBook
+from clockodo_mcp.fake.rendered import RenderedEntries
 
 JSON = dict[str, Any]
 
@@ -62,10 +63,14 @@ class Store:
         self.reindex_users()
         self.entries: list[EntryRecord] = sorted(dataset.entries, key=_sort_key)
         self._by_id: dict[int, EntryRecord] = {}
+        # Each user's entries in the same (time_since, id) order: work times are asked per user and day range.
+        self._by_user: dict[int, list[EntryRecord]] = {}
         self._running: dict[int, EntryRecord] = {}
         for entry in self.entries:
             self._prepare_loaded(entry)
         self._next_entry_id = max(self._by_id, default=0) + 1
+        # `/v2/entries` pages as JSON bytes per entry, re-rendered whenever an entry or its view changed.
+        self.rendered = RenderedEntries()
 
     # -- users -------------------------------------------------------------------------------------------
 
@@ -133,6 +138,7 @@ class Store:
         if entry.time_last_change is None:
             entry.time_last_change = entry.time_insert
         self._by_id[entry.id] = entry
+        self._by_user.setdefault(entry.users_id, []).append(entry)  # loaded in order: stays sorted
         if self._is_running(entry):
             self._running[entry.users_id] = entry
 
@@ -150,12 +156,20 @@ class Store:
         hi = bisect_left(self.entries, until, lo=lo, key=_start_key)
         return self.entries[lo:hi]
 
+    def user_window(self, users_id: int, since: datetime, until: datetime) -> list[EntryRecord]:
+        """One user's entries whose `time_since` lies in [since, until), in (time_since, id) order."""
+        own = self._by_user.get(users_id, [])
+        lo = bisect_left(own, since, key=_start_key)
+        hi = bisect_left(own, until, lo=lo, key=_start_key)
+        return own[lo:hi]
+
     def add_entry(self, entry: EntryRecord) -> EntryRecord:
         """Insert a new entry (its id is assigned here)."""
         entry.id = self._next_entry_id
         self._next_entry_id += 1
         insort(self.entries, entry, key=_sort_key)
         self._by_id[entry.id] = entry
+        insort(self._by_user.setdefault(entry.users_id, []), entry, key=_sort_key)
         self._track_running(entry, None)
         self.version += 1
         self._event("entry.started" if self._is_running(entry) else "entry.created", entry.id)
@@ -166,13 +180,18 @@ class Store:
         old_user = entry.users_id
         was_running = self._is_running(entry)
         moved = "time_since" in changes and changes["time_since"] != entry.time_since
+        reowned = moved or ("users_id" in changes and changes["users_id"] != entry.users_id)
         if moved:
             self._remove_from_order(entry)
+        if reowned:
+            self._remove_from_user(entry)
         for name, value in changes.items():
             setattr(entry, name, value)
         entry.time_last_change = self.now()
         if moved:
             insort(self.entries, entry, key=_sort_key)
+        if reowned:
+            insort(self._by_user.setdefault(entry.users_id, []), entry, key=_sort_key)
         self._track_running(entry, old_user)
         self.version += 1
         stopped = was_running and not self._is_running(entry)
@@ -182,7 +201,9 @@ class Store:
     def delete_entry(self, entry: EntryRecord) -> None:
         """Remove an entry."""
         self._remove_from_order(entry)
+        self._remove_from_user(entry)
         del self._by_id[entry.id]
+        self.rendered.forget(entry.id)
         if self._running.get(entry.users_id) is entry:
             del self._running[entry.users_id]
         self.version += 1
@@ -207,6 +228,14 @@ class Store:
             del self.entries[index]
         else:  # pragma: no cover - defensive: the order index and the records disagree
             self.entries.remove(entry)
+
+    def _remove_from_user(self, entry: EntryRecord) -> None:
+        own = self._by_user.get(entry.users_id, [])
+        index = bisect_left(own, (entry.time_since, entry.id), key=_sort_key)
+        if index < len(own) and own[index] is entry:
+            del own[index]
+        else:  # pragma: no cover - defensive: the user index and the records disagree
+            own.remove(entry)
 
     def _track_running(self, entry: EntryRecord, old_user: int | None) -> None:
         if old_user is not None and self._running.get(old_user) is entry:

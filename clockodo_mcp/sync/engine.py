@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from clockodo_mcp.clock import Clock
 from clockodo_mcp.clockodo import ClockodoClient
 from clockodo_mcp.clockodo.models.base import Page, Paging
+from clockodo_mcp.clockodo.models.reports import WorkTimeDay
 from clockodo_mcp.clockodo.paging import iterate_pages
-from clockodo_mcp.clockodo.resources.base import unexpected
+from clockodo_mcp.clockodo.resources.base import field as body_field
+from clockodo_mcp.clockodo.resources.base import parse, unexpected
 from clockodo_mcp.sync import schema as s
 from clockodo_mcp.sync.targets import Row, Target
 
@@ -35,6 +38,9 @@ FUTURE_DAYS = 366
 # Clockodo rounds group revenue to cents; the mirror sums unrounded entry revenue.
 REVENUE_TOLERANCE = 0.01
 GROUPS_PATH = "/v2/entrygroups"
+WORK_TIMES_PATH = "/v2/workTimes"
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 JSON = dict[str, Any]
 Sums = dict[tuple[str, int, int], tuple[int, float]]  # (month, project or 0, user or billable) → (seconds, money)
@@ -108,6 +114,9 @@ class _MonthOf:
     def __call__(self, stamp: str | None) -> str | None:
         if not stamp:
             return None
+        if "02" <= stamp[8:10] <= "27":
+            # From the 2nd to the 27th (UTC) every zone is in the same month: offsets stay under a day.
+            return stamp[:7]
         minute = stamp[:16]
         month = self.cache.get(minute)
         if month is None:
@@ -235,6 +244,10 @@ class SyncRun:
                 self._month_sums(self._local(since), self._local(window_start), "billable"),
             )
         )
+        # The first page of the range after the one being pulled, asked for ahead: the account's server renders it
+        # while this side writes and commits, instead of both waiting in turn at every month boundary.
+        ahead: asyncio.Future[Page[list[JSON]]] | None = None
+        asked: list[asyncio.Future[Page[list[JSON]]]] = []
         try:
             with self.target.transaction() as writer:
                 writer.set_state(
@@ -247,9 +260,13 @@ class SyncRun:
                     },
                     self.synced_at,
                 )
-            for month in backfill_months:
+            ranges = [(self._local(m), self._local(_add_months(m, 1))) for m in backfill_months]
+            ranges.append((self._local(window_start), end))
+            for index, month in enumerate(backfill_months):
                 following = _add_months(month, 1)
-                await self._pull(self._local(month), self._local(following), {"backfill_cursor": following.isoformat()})
+                first, ahead = ahead, asyncio.ensure_future(self._page(*ranges[index + 1], 1))
+                asked.append(ahead)
+                await self._pull(*ranges[index], {"backfill_cursor": following.isoformat()}, first=first)
                 self.report.backfilled_months.append(month.strftime("%Y-%m"))
                 self._done += 1
                 self._tell()
@@ -260,9 +277,14 @@ class SyncRun:
                 end,
                 {"backfill_complete": "1", "backfill_cursor": window_start.isoformat()},
                 drop_before=self._local(since),
+                first=ahead,
             )
             by_user, by_billing = await sums
         finally:
+            for page in asked:  # a pull that failed left its page unread, or the next range's in flight
+                page.cancel()
+                with contextlib.suppress(BaseException):
+                    await page
             if not sums.done():
                 sums.cancel()
                 with contextlib.suppress(BaseException):
@@ -354,23 +376,33 @@ class SyncRun:
 
     # --- entries --------------------------------------------------------------------------------------------------
 
-    def _entry_pages(self, since: dt.datetime, until: dt.datetime) -> AsyncIterator[list[JSON]]:
+    async def _page(self, since: dt.datetime, until: dt.datetime, number: int) -> Page[list[JSON]]:
+        """One page of the entries starting in [since, until)."""
         params: JSON = {
             "time_since": since,
             "time_until": until,
             "enhanced_list": True,
             "calc_also_revenues_for_projects_with_hard_budget": True,
             "items_per_page": self.options.page_size,
+            "page": number,
         }
+        body = await self.client.request("GET", ENTRIES_PATH, params=params)
+        entries = body.get("entries") if isinstance(body, dict) else None
+        if not isinstance(entries, list):
+            raise unexpected(f"GET {ENTRIES_PATH}", f"expected 'entries' in {str(body)[:200]!r}")
+        paging = Paging.model_validate(body.get("paging") or {})
+        # Built without validation: each page is one item (the list of entries), typed by the target's columns.
+        return Page[list[JSON]].model_construct(items=[entries], paging=paging)
+
+    def _entry_pages(
+        self, since: dt.datetime, until: dt.datetime, first: Awaitable[Page[list[JSON]]] | None = None
+    ) -> AsyncIterator[list[JSON]]:
+        """Every page of the range; `first`, when given, is its first page already asked for."""
 
         async def fetch(number: int) -> Page[list[JSON]]:
-            body = await self.client.request("GET", ENTRIES_PATH, params={**params, "page": number})
-            entries = body.get("entries") if isinstance(body, dict) else None
-            if not isinstance(entries, list):
-                raise unexpected(f"GET {ENTRIES_PATH}", f"expected 'entries' in {str(body)[:200]!r}")
-            paging = Paging.model_validate(body.get("paging") or {})
-            # Built without validation: each page is one item (the list of entries), typed by the target's columns.
-            return Page[list[JSON]].model_construct(items=[entries], paging=paging)
+            if number == 1 and first is not None:
+                return await first
+            return await self._page(since, until, number)
 
         return iterate_pages(fetch, concurrency=self.client.page_concurrency)
 
@@ -380,6 +412,7 @@ class SyncRun:
         until: dt.datetime,
         state: Mapping[str, str],
         drop_before: dt.datetime | None = None,
+        first: Awaitable[Page[list[JSON]]] | None = None,
     ) -> None:
         """Replace the mirror's entries starting in [since, until) with Clockodo's, in one transaction."""
         month_of = _MonthOf(self.zone)
@@ -388,7 +421,7 @@ class SyncRun:
             writer.delete_range(s.ENTRIES, "time_since", _iso(since), _iso(until))
             if drop_before is not None:
                 writer.delete_range(s.ENTRIES, "time_since", "1970-01-01T00:00:00Z", _iso(drop_before))
-            async for page in self._entry_pages(since, until):
+            async for page in self._entry_pages(since, until, first):
                 writer.insert_items(s.ENTRIES, add_derived(page, month_of, self.synced_at))
                 self.report.entries_written += len(page)
                 self._tell()
@@ -500,24 +533,93 @@ class SyncRun:
         until = min(today, since + dt.timedelta(days=365))
         limit = asyncio.Semaphore(self.client.page_concurrency)
 
+        async def fetch(user: int, number: int) -> Page[list[Any]]:
+            params = {"date_since": since, "date_until": until, "users_id": user, "page": number}
+            body = await self.client.request("GET", WORK_TIMES_PATH, params=params)
+            days = body_field(body, "work_time_days", f"GET {WORK_TIMES_PATH}")
+            if not isinstance(days, list):
+                raise unexpected(
+                    f"GET {WORK_TIMES_PATH}", f"expected a list of work-time days, got {type(days).__name__}"
+                )
+            paging = parse(Paging, body_field(body, "paging", f"GET {WORK_TIMES_PATH}"), f"GET {WORK_TIMES_PATH}")
+            return Page[list[Any]].model_construct(items=[days], paging=paging)
+
         async def one(user: int) -> list[JSON]:
             async with limit:
                 rows: list[JSON] = []
-                async for day in self.client.work_times.iter(since, until, users_id=user):
-                    for interval in day.intervals:
-                        rows.append(
-                            {
-                                "users_id": day.users_id,
-                                "date": day.date.isoformat(),
-                                "offset": day.offset,
-                                "time_since": _iso(interval.time_since),
-                                "time_until": None if interval.time_until is None else _iso(interval.time_until),
-                            }
-                        )
+                pages = iterate_pages(lambda number: fetch(user, number), concurrency=self.client.page_concurrency)
+                async for days in pages:
+                    for day in days:
+                        rows.extend(work_time_rows(day))
                 return rows
 
         batches: list[list[JSON]] = await asyncio.gather(*(one(user) for user in self._active_users))
         return [row for batch in batches for row in batch]
+
+
+def work_time_rows(day: Any) -> list[JSON]:
+    """One `/v2/workTimes` day's intervals as rows (one per interval).
+
+    Read as plain JSON when the day is in Clockodo's usual shape (ints, `YYYY-MM-DD`, `…Z` timestamps, which the
+    rows keep as they are); anything else goes through the validating model, which gives the same rows or the error.
+    """
+    rows = _plain_work_time_rows(day)
+    if rows is not None:
+        return rows
+    model = parse(WorkTimeDay, day, f"GET {WORK_TIMES_PATH}")
+    return [
+        {
+            "users_id": model.users_id,
+            "date": model.date.isoformat(),
+            "offset": model.offset,
+            "time_since": _iso(interval.time_since),
+            "time_until": None if interval.time_until is None else _iso(interval.time_until),
+        }
+        for interval in model.intervals
+    ]
+
+
+def _plain_work_time_rows(day: Any) -> list[JSON] | None:
+    if not isinstance(day, dict):
+        return None
+    users_id, date, offset, intervals = (
+        day.get("users_id"),
+        day.get("date"),
+        day.get("offset", 0),
+        day.get("intervals", []),
+    )
+    if type(users_id) is not int or type(offset) is not int or not isinstance(intervals, list) or not _is_date(date):
+        return None
+    rows: list[JSON] = []
+    for interval in intervals:
+        if not isinstance(interval, dict):
+            return None
+        since, until = interval.get("time_since"), interval.get("time_until")
+        if not _is_utc_text(since) or (until is not None and not _is_utc_text(until)):
+            return None
+        rows.append({"users_id": users_id, "date": date, "offset": offset, "time_since": since, "time_until": until})
+    return rows
+
+
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str) or _DATE.fullmatch(value) is None:
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_utc_text(value: object) -> bool:
+    """Whether `value` is a valid `YYYY-MM-DDTHH:MM:SSZ` (what `_iso` writes, so it is kept as it is)."""
+    if not isinstance(value, str) or _UTC_TEXT.fullmatch(value) is None:
+        return False
+    try:
+        dt.datetime.fromisoformat(value[:19])
+    except ValueError:
+        return False
+    return True
 
 
 async def _nothing() -> list[JSON]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 
@@ -117,6 +118,30 @@ async def test_work_times_merge_intervals_per_local_day(worker: httpx.AsyncClien
     assert list(days) == ["2026-11-01", "2026-11-02", "2026-11-16"]
     assert days["2026-11-01"] == [{"time_since": "2026-10-31T23:30:00Z", "time_until": "2026-11-01T00:30:00Z"}]
     assert body["paging"]["count_items"] == 3
+
+
+async def test_work_times_follow_entries_moved_to_another_user_or_day(owner: httpx.AsyncClient) -> None:
+    async def days(user: int) -> dict[str, list[dict[str, Any]]]:
+        params = {"date_since": "2026-11-01", "date_until": "2026-11-30", "users_id": user}
+        body = (await owner.get("/v2/workTimes", params=params)).json()
+        return {d["date"]: d["intervals"] for d in body["work_time_days"]}
+
+    assert "2026-11-16" in await days(WORKER)
+    moved = await owner.put("/v2/entries/3", json={"users_id": SARAH})
+    assert moved.status_code == 200, moved.text
+    assert "2026-11-16" not in await days(WORKER)
+    assert (await days(SARAH))["2026-11-16"] == [
+        {"time_since": "2026-11-16T13:00:00Z", "time_until": "2026-11-16T14:00:00Z"}
+    ]
+    later = await owner.put(
+        "/v2/entries/3", json={"time_since": "2026-11-17T13:00:00Z", "time_until": "2026-11-17T14:00:00Z"}
+    )
+    assert later.status_code == 200, later.text
+    sarah = await days(SARAH)
+    assert "2026-11-16" not in sarah
+    assert sarah["2026-11-17"] == [{"time_since": "2026-11-17T13:00:00Z", "time_until": "2026-11-17T14:00:00Z"}]
+    assert (await owner.delete("/v2/entries/3")).status_code == 200
+    assert "2026-11-17" not in await days(SARAH)
 
 
 async def test_work_times_rights_and_bad_input(worker: httpx.AsyncClient, owner: httpx.AsyncClient) -> None:

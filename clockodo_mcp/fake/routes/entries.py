@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from starlette.responses import Response
 from starlette.routing import Route
 
 from clockodo_mcp.fake.dataset import EntryRecord
@@ -12,7 +13,7 @@ from clockodo_mcp.fake.entrydata import EntryFilter, EntryView, read_window
 from clockodo_mcp.fake.errors import Family, bad_request, forbidden, not_found
 from clockodo_mcp.fake.paging import page_request, paginate
 from clockodo_mcp.fake.params import Params
-from clockodo_mcp.fake.routing import Ctx, api_route
+from clockodo_mcp.fake.routing import Ctx, api_route, json_bytes_response
 from clockodo_mcp.fake.store import Store
 
 JSON = dict[str, Any]
@@ -20,7 +21,7 @@ MAX_PER_PAGE = 1000
 _REFS = ("customers_id", "projects_id", "subprojects_id", "services_id", "lumpsum_services_id", "users_id")
 
 
-def list_entries(ctx: Ctx) -> JSON:
+def list_entries(ctx: Ctx) -> Response:
     """GET /v2/entries."""
     since, until = read_window(ctx.query)
     flt = EntryFilter.read(ctx.store, ctx.query.sub("filter"), ctx.caller)
@@ -30,7 +31,10 @@ def list_entries(ctx: Ctx) -> JSON:
     selected = flt.select(ctx.store.window(since, until))
     items, paging = paginate(selected, page, per_page)
     view = EntryView(ctx.store, ctx.caller, enhanced=enhanced, calc_hard=calc_hard)
-    return {"paging": paging, "entries": [view.render(e) for e in items]}
+    # Encoded per entry and kept (fake/rendered.py): each sync run reads the same pages again.
+    return json_bytes_response(
+        {"paging": paging}, "entries", ctx.store.rendered.encode(view.cache_key(), view.render, items)
+    )
 
 
 def visible_entry(ctx: Ctx, entry_id: int, action: str = "see") -> EntryRecord:

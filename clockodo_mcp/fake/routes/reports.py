@@ -445,8 +445,8 @@ def list_work_times(ctx: Ctx) -> JSON:
     end_day = until + timedelta(days=1)
     end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=store.tz).astimezone(UTC)
     per_day: dict[date, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-    for entry in store.window(start, end):
-        if entry.type == 1 and entry.users_id == users_id:
+    for entry in store.user_window(users_id, start, end):
+        if entry.type == 1:
             per_day[store.local_date(entry.time_since)].append((entry.time_since, entry.time_until))
     days = [
         {
