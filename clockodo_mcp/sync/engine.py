@@ -128,7 +128,8 @@ class _MonthOf:
 def make_rows(table: s.Table, items: Iterable[Mapping[str, Any]], extra: Mapping[str, object]) -> list[Row]:
     """Rows of `table` from Clockodo objects (as plain JSON), plus the derived values in `extra`."""
     names = table.column_names
-    nested = [(c.name, c.path) for c in table.columns if len(c.path) > 1]
+    # columns read from another key than their name: a nested path ("budget.amount") or a renamed one ("offset")
+    nested = [(c.name, c.path) for c in table.columns if c.source and c.path != (c.name,)]
     jsons = [c.name for c in table.columns if c.type == "json" and c.source != ""]
     texts = [c.name for c in table.columns if c.type in ("text", "date", "timestamp") and c.source != ""]
     rows = []

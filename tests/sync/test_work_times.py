@@ -14,7 +14,7 @@ from clockodo_mcp.sync.engine import work_time_rows
 from tests.sync.conftest import Fake, clockodo_get
 from tests.sync.mirror import duckdb_query
 
-Interval = tuple[int, str, str, str | None]
+Interval = tuple[int, str, int, str, str | None]
 
 
 def _utc(value: datetime | None) -> str | None:
@@ -34,10 +34,11 @@ async def test_work_times_equal_clockodos_for_every_active_co_worker(
         params = {"date_since": "2026-09-01", "date_until": "2026-11-24", "users_id": user["id"]}
         for day in clockodo_get(fake.base_url, "/v2/workTimes", params)["work_time_days"]:
             for interval in day["intervals"]:
-                expected.add((day["users_id"], day["date"], interval["time_since"], interval["time_until"]))
-    # day_offset is left out: the mirror has it NULL (make_rows maps only dotted sources, and its source is "offset").
-    rows = duckdb_query(path, "SELECT users_id, date, time_since, time_until FROM work_times")
-    mirrored = {(u, d.isoformat(), _utc(since), _utc(until)) for u, d, since, until in rows}
+                expected.add(
+                    (day["users_id"], day["date"], day["offset"], interval["time_since"], interval["time_until"])
+                )
+    rows = duckdb_query(path, "SELECT users_id, date, day_offset, time_since, time_until FROM work_times")
+    mirrored = {(u, d.isoformat(), offset, _utc(since), _utc(until)) for u, d, offset, since, until in rows}
     assert expected
     assert mirrored == expected
     assert len(rows) == len(expected)
