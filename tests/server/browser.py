@@ -253,3 +253,27 @@ def euros(money: dict[str, Any] | None) -> str:
     assert money["currency"] == "EUR"
     amount = Decimal(str(money["amount"])).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"-€{-amount:,.2f}" if amount < 0 else f"€{amount:,.2f}"
+
+
+def add_pending(rig: Any, user: str, since: str, until: str, days: float) -> int:
+    """A pending holiday request in the fake's store (as if the employee had asked in Clockodo)."""
+    store = rig.fake.state.store
+    users_id = next(u["id"] for u in store.users.values() if u["name"] == user)
+    new_id = max(store.absences) + 1
+    store.absences[new_id] = {
+        "id": new_id,
+        "users_id": users_id,
+        "date_since": since,
+        "date_until": until,
+        "status": 0,
+        "type": 1,
+        "note": None,
+        "public_note": None,
+        "sick_note": None,
+        "count_days": days,
+        "count_hours": None,
+        "date_enquired": "2026-11-20",
+        "date_approved": None,
+        "approved_by": None,
+    }
+    return new_id

@@ -3,15 +3,25 @@ never touch the network, and the confirmation dialog's buttons apply a preview e
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from clockodo_mcp.clock import FrozenClock
-from tests.server.browser import NARROW, WIDE, en, euros, needs_browser
+from clockodo_mcp.server.views import VIEWS
+from tests.server.browser import NARROW, WIDE, add_pending, en, euros, needs_browser
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
 BILL = {"period": "last_month", "customer": "Client XYZ", "to_state": "billed"}
-READ_VIEWS = {"budget_status": {}}
+# Every view's tool with the arguments it is shown with (a view missing here fails the fit test below).
+VIEW_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "budget_status": {},
+    "unbilled_aging": {"per": "customer"},
+    "report_hours": {"period": "this_month", "group_by": ["customer", "user"], "limit": 12},
+    "utilization": {"period": "last_quarter", "by_week": True},
+    "absence_queue": {"limit": 50},
+}
 
 
 async def test_budget_status_shows_each_projects_numbers_from_the_structured_result(rig):
@@ -49,11 +59,14 @@ async def test_money_follows_the_hosts_locale(rig):
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-@pytest.mark.parametrize("tool", sorted(READ_VIEWS))
+@pytest.mark.parametrize("tool", sorted(VIEWS))
 async def test_each_view_fits_a_narrow_and_a_wide_frame_in_both_themes(rig, tool, theme):
-    result = await rig.host.call(tool, **READ_VIEWS[tool])
+    if tool == "absence_queue":
+        add_pending(rig, "Anna Schneider", "2026-12-15", "2026-12-17", 3.0)  # overlapping Sarah Chen's request
+    arguments = VIEW_ARGUMENTS[tool]
+    result = await rig.host.call(tool, **arguments)
 
-    shown = await rig.host.show(tool, result, READ_VIEWS[tool], theme=theme, width=NARROW)
+    shown = await rig.host.show(tool, result, arguments, theme=theme, width=NARROW)
     narrow = await shown.overflows()
     await shown.screenshot(f"{tool}-{theme}-narrow")
     await shown.resize(WIDE)
@@ -61,6 +74,7 @@ async def test_each_view_fits_a_narrow_and_a_wide_frame_in_both_themes(rig, tool
     await shown.screenshot(f"{tool}-{theme}-wide")
 
     assert await shown.frame.evaluate("() => document.documentElement.dataset.theme") == theme
+    assert await shown.frame.evaluate("() => document.body.dataset.shown") == "data"
     assert (narrow, wide) == (False, False)
     assert await shown.host("sizes.length") >= 1
 

@@ -9,23 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.server.browser import NARROW, WIDE, en, needs_browser
+from tests.server.browser import add_pending, en, needs_browser
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
 UTILIZATION = {"period": "last_quarter", "by_week": True}
 QUEUE = {"limit": 50}
-VIEWS = {"utilization": UTILIZATION, "absence_queue": QUEUE}
-
-
-async def snap(shown: Any, name: str, width: int) -> None:
-    """A screenshot of the whole view: the viewport is made as tall as the frame first (chromium paints a framed
-    view only within the viewport), then set back."""
-    height = await shown.page.evaluate("() => document.getElementById('view').getBoundingClientRect().height")
-    await shown.page.set_viewport_size({"width": width, "height": max(900, int(height) + 1)})
-    await shown.frame.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    await shown.screenshot(name)
-    await shown.page.set_viewport_size({"width": width, "height": 900})
 
 
 def pct(value: float | None) -> str:
@@ -36,30 +25,6 @@ def short(iso: str, year: int) -> str:
     """A date as the queue view shows it in en-US: "Dec 14", with the year when it is not the current one."""
     day = date.fromisoformat(iso)
     return f"{day:%b} {day.day}" + (f", {day.year}" if day.year != year else "")
-
-
-def add_pending(rig: Any, user: str, since: str, until: str, days: float) -> int:
-    """A pending holiday request in the fake's store (as if the employee had asked in Clockodo)."""
-    store = rig.fake.state.store
-    users_id = next(u["id"] for u in store.users.values() if u["name"] == user)
-    new_id = max(store.absences) + 1
-    store.absences[new_id] = {
-        "id": new_id,
-        "users_id": users_id,
-        "date_since": since,
-        "date_until": until,
-        "status": 0,
-        "type": 1,
-        "note": None,
-        "public_note": None,
-        "sick_note": None,
-        "count_days": days,
-        "count_hours": None,
-        "date_enquired": "2026-11-20",
-        "date_approved": None,
-        "approved_by": None,
-    }
-    return new_id
 
 
 def days_away(requests: list[dict[str, Any]]) -> dict[str, set[int]]:
@@ -191,7 +156,7 @@ async def test_the_calendar_highlights_the_days_two_or_more_people_would_be_away
     weekend = await shown.frame.locator(".cal .day.weekend").evaluate_all("(days) => days.map((d) => d.dataset.day)")
     assert weekend
     assert all(date.fromisoformat(d).weekday() >= 5 for d in weekend)
-    await snap(shown, "absence_queue-overlaps", WIDE)
+    await shown.screenshot("absence_queue-overlaps")
 
 
 async def test_the_calendar_marks_the_public_holidays_of_the_answer_with_their_names(rig):
@@ -241,23 +206,3 @@ async def test_an_empty_queue_shows_an_empty_state(rig):
 
 
 # -- both -----------------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("theme", ["light", "dark"])
-@pytest.mark.parametrize("tool", sorted(VIEWS))
-async def test_each_people_view_fits_a_narrow_and_a_wide_frame_in_both_themes(rig, tool, theme):
-    if tool == "absence_queue":
-        add_pending(rig, "Anna Schneider", "2026-12-15", "2026-12-17", 3.0)
-    result = await rig.host.call(tool, **VIEWS[tool])
-
-    shown = await rig.host.show(tool, result, VIEWS[tool], theme=theme, width=NARROW)
-    narrow = await shown.overflows()
-    await snap(shown, f"{tool}-{theme}-narrow", NARROW)
-    await shown.resize(WIDE)
-    wide = await shown.overflows()
-    await snap(shown, f"{tool}-{theme}-wide", WIDE)
-
-    assert await shown.frame.evaluate("() => document.documentElement.dataset.theme") == theme
-    assert await shown.frame.evaluate("() => document.body.dataset.shown") == "data"
-    assert (narrow, wide) == (False, False)
-    assert await shown.host("sizes.length") >= 1

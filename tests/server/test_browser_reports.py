@@ -4,18 +4,15 @@ the keyboard."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.server.browser import NARROW, WIDE, en, euros, needs_browser
+from tests.server.browser import en, euros, needs_browser
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
 BUCKETS = ["0-30", "31-60", "61-90", "over_90"]
 AGING = {"per": "customer"}
 HOURS = {"period": "this_month", "group_by": ["customer", "user"], "limit": 12}
-REPORT_VIEWS: dict[str, dict[str, Any]] = {"unbilled_aging": AGING, "report_hours": HOURS}
 
 
 def hours(value: float) -> str:
@@ -185,21 +182,3 @@ async def test_a_period_without_hours_shows_the_hours_views_empty_state(rig):
     expected = "No hours (all) in 2020-01-01 – 2020-01-31 match, so there is nothing to group by project."
     assert await shown.text(".state.empty") == expected
     assert await shown.frame.locator("figure.hbars, table").count() == 0
-
-
-@pytest.mark.parametrize("theme", ["light", "dark"])
-@pytest.mark.parametrize("tool", sorted(REPORT_VIEWS))
-async def test_each_report_view_fits_a_narrow_and_a_wide_frame_in_both_themes(rig, tool, theme):
-    arguments = REPORT_VIEWS[tool]
-    result = await rig.host.call(tool, **arguments)
-
-    shown = await rig.host.show(tool, result, arguments, theme=theme, width=NARROW)
-    narrow = await shown.overflows()
-    await shown.screenshot(f"{tool}-{theme}-narrow")
-    await shown.resize(WIDE)
-    wide = await shown.overflows()
-    await shown.screenshot(f"{tool}-{theme}-wide")
-
-    assert await shown.frame.evaluate("() => document.documentElement.dataset.theme") == theme
-    assert (narrow, wide) == (False, False)
-    assert await shown.host("sizes.length") >= 1
