@@ -82,6 +82,7 @@ class NewChange:
     # applied from not applied after a lost answer, in the call or on a later start, from the journal alone.
     expect: Any = None
     owner: str | None = None  # the process applying it ("host:pid"), so a restart knows a dead one's changes
+    principal: str | None = None  # who asked for it on a shared endpoint (None: the single-user server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ class Change:
     summary: str | None = None
     undoes: str | None = None
     undone_by: UndoneBy | None = None
+    principal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,25 @@ class Anchor:
     seq: int
     hash: str
     updated_at: datetime
+
+
+class PrincipalExists(StoreError):
+    """A principal of that name exists already (remove it first, or choose another name)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A person of a shared endpoint: their bearer token (only its hash) and their Clockodo credentials.
+
+    `key_sealed` is the Clockodo API key encrypted under the principals key (`clockodo_mcp/principals.py`); the store
+    never sees the plain key, nor the bearer token.
+    """
+
+    name: str
+    api_user: str  # the person's Clockodo login e-mail
+    key_sealed: str
+    token_hash: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +249,28 @@ class Store(Protocol):
 
     def info(self) -> StoreInfo:
         """Location, schema version, whether it can be written, and the unsettled changes (for `doctor`)."""
+        ...
+
+    def admit_request(self, bucket: str, limits: tuple[tuple[int, float], ...]) -> float:
+        """The rate budget all processes share: count one request of `bucket` (a Clockodo API user) now, if every
+        window of (max requests, seconds) has room, and return 0.0; else count nothing and return the seconds until
+        one more request fits."""
+        ...
+
+    def add_principal(self, principal: Principal) -> None:
+        """Add a person of a shared endpoint; `PrincipalExists` if the name is taken."""
+        ...
+
+    def list_principals(self) -> list[Principal]:
+        """Every principal, by name."""
+        ...
+
+    def remove_principal(self, name: str) -> bool:
+        """Remove a principal: its token stops working at once, everywhere. False if there was none of that name."""
+        ...
+
+    def find_principal(self, token_hash: str) -> Principal | None:
+        """The principal whose bearer token hashes to `token_hash`, or None."""
         ...
 
     def close(self) -> None:

@@ -29,6 +29,8 @@ from clockodo_mcp.store.base import (
     ChangeStatus,
     NewChange,
     NonceSpent,
+    Principal,
+    PrincipalExists,
     SpentNonce,
     Step,
     StoreError,
@@ -38,7 +40,7 @@ from clockodo_mcp.store.base import (
     UndoneBy,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_SECONDS = 15.0
 # Spent nonces are kept this long past their token's expiry, so a clock stepped back cannot revive a token.
 NONCE_RETENTION = timedelta(days=1)
@@ -134,8 +136,37 @@ def _migrate_v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+# v4 (a shared endpoint): who asked for each change, the people of the endpoint, and the rate budget every process
+# of the installation shares (one row per request sent, kept for the longest window).
+_SCHEMA_V4 = """
+ALTER TABLE changes ADD COLUMN principal TEXT;
+CREATE TABLE principals (
+    name TEXT PRIMARY KEY,
+    api_user TEXT NOT NULL,
+    key_sealed TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE rate_requests (
+    bucket TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX rate_requests_by_bucket ON rate_requests (bucket, at);
+"""
+
+
+def _migrate_v4(conn: sqlite3.Connection) -> None:
+    for statement in filter(str.strip, _SCHEMA_V4.split(";")):
+        conn.execute(statement)
+
+
 # Each entry brings a store from the version before it to its own; a store newer than the last is refused.
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_v1,
+    2: _migrate_v2,
+    3: _migrate_v3,
+    4: _migrate_v4,
+}
 assert sorted(_MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 
 
@@ -330,8 +361,8 @@ class SQLiteStore:
                     raise AlreadyUndone(change.undoes, by)
             conn.execute(
                 "INSERT INTO changes (change_id, tool, args, before, planned, status, confirmed_by, nonce, created_at,"
-                " updated_at, summary, undoes, expect, owner)"
-                " VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?, ?, ?, ?, ?)",
+                " updated_at, summary, undoes, expect, owner, principal)"
+                " VALUES (?, ?, ?, ?, ?, 'applying', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     change.change_id,
                     change.tool,
@@ -346,6 +377,7 @@ class SQLiteStore:
                     change.undoes,
                     expect,
                     change.owner,
+                    change.principal,
                 ),
             )
 
@@ -448,6 +480,66 @@ class SQLiteStore:
                 (log, seq, hash, _ts(self._now())),
             )
 
+    # -- the shared rate budget ----------------------------------------------------------------------------
+
+    def admit_request(self, bucket: str, limits: tuple[tuple[int, float], ...]) -> float:
+        """Count one request of `bucket` now if every window has room (0.0), else the seconds until one fits."""
+        now = self._now().timestamp()
+        longest = max((seconds for _, seconds in limits), default=0.0)
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM rate_requests WHERE bucket = ? AND at <= ?", (bucket, now - longest))
+            wait = 0.0
+            for count, seconds in limits:
+                # The count-th newest request in the window: the next one fits once it has left the window.
+                row = conn.execute(
+                    "SELECT at FROM rate_requests WHERE bucket = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
+                    (bucket, now - seconds, count - 1),
+                ).fetchone()
+                if row is not None:
+                    wait = max(wait, float(row[0]) + seconds - now)
+            if wait > 0:
+                return wait
+            conn.execute("INSERT INTO rate_requests (bucket, at) VALUES (?, ?)", (bucket, now))
+        return 0.0
+
+    # -- principals -----------------------------------------------------------------------------------------
+
+    def add_principal(self, principal: Principal) -> None:
+        """Add a principal; `PrincipalExists` if the name is taken."""
+        with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM principals WHERE name = ?", (principal.name,)).fetchone():
+                raise PrincipalExists(f"a principal named {principal.name!r} exists already")
+            conn.execute(
+                "INSERT INTO principals (name, api_user, key_sealed, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    principal.name,
+                    principal.api_user,
+                    principal.key_sealed,
+                    principal.token_hash,
+                    _ts(principal.created_at),
+                ),
+            )
+
+    def list_principals(self) -> list[Principal]:
+        """Every principal, by name."""
+        sql = f"SELECT {_PRINCIPAL_COLUMNS} FROM principals ORDER BY name"
+        return self._read(lambda conn: [_principal(row) for row in conn.execute(sql).fetchall()])
+
+    def remove_principal(self, name: str) -> bool:
+        """Delete a principal (its token hash with it); whether there was one."""
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM principals WHERE name = ?", (name,)).rowcount > 0
+
+    def find_principal(self, token_hash: str) -> Principal | None:
+        """The principal of a token hash."""
+        sql = f"SELECT {_PRINCIPAL_COLUMNS} FROM principals WHERE token_hash = ?"
+
+        def query(conn: sqlite3.Connection) -> Principal | None:
+            row = conn.execute(sql, (token_hash,)).fetchone()
+            return None if row is None else _principal(row)
+
+        return self._read(query)
+
     # -- doctor ---------------------------------------------------------------------------------------------
 
     def info(self) -> StoreInfo:
@@ -464,7 +556,8 @@ class SQLiteStore:
 
 _CHANGE_COLUMNS = (
     "c.change_id, c.tool, c.args, c.before, c.planned, c.status, c.confirmed_by, c.created_at, c.updated_at, c.result,"
-    " c.undo, c.error, c.nonce, c.summary, c.undoes, c.expect, c.owner, u.change_id, u.status, u.created_at"
+    " c.undo, c.error, c.nonce, c.summary, c.undoes, c.expect, c.owner, u.change_id, u.status, u.created_at,"
+    " c.principal"
 )
 # A change with its live undo: the partial unique index guarantees at most one, so the join never repeats a row.
 _CHANGES = f"changes c LEFT JOIN changes u ON u.undoes = c.change_id AND u.status IN ({_LIVE_CHECK})"
@@ -526,7 +619,15 @@ def _change(row: tuple[Any, ...], steps: tuple[Step, ...]) -> Change:
         summary=row[13],
         undoes=row[14],
         undone_by=None if row[17] is None else UndoneBy(row[17], cast(ChangeStatus, row[18]), _parse_ts(row[19])),
+        principal=row[20],
     )
+
+
+_PRINCIPAL_COLUMNS = "name, api_user, key_sealed, token_hash, created_at"
+
+
+def _principal(row: tuple[Any, ...]) -> Principal:
+    return Principal(name=row[0], api_user=row[1], key_sealed=row[2], token_hash=row[3], created_at=_parse_ts(row[4]))
 
 
 def _step(row: tuple[Any, ...]) -> Step:

@@ -69,12 +69,17 @@ def store(path: Path, clock: FrozenClock) -> SQLiteStore:
 
 def test_a_new_store_is_a_private_wal_file_with_the_current_schema(store: SQLiteStore, path: Path) -> None:
     assert not path.exists()  # nothing is created until first use
-    assert store.schema_version() == SCHEMA_VERSION == 3
+    assert store.schema_version() == SCHEMA_VERSION == 4
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     with sqlite3.connect(path) as other:
         assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert other.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,), (3,)]
+        assert other.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [
+            (1,),
+            (2,),
+            (3,),
+            (4,),
+        ]
         tables = {r[0] for r in other.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"schema_version", "nonces", "changes", "change_steps", "audit_anchor"} <= tables
 
@@ -84,7 +89,7 @@ def test_a_store_written_by_a_newer_version_is_refused(store: SQLiteStore, path:
     store.close()
     with sqlite3.connect(path) as other:
         other.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION + 1,))
-    with pytest.raises(StoreSchemaError, match="schema version 4, newer than this clockodo-mcp knows") as info:
+    with pytest.raises(StoreSchemaError, match="schema version 5, newer than this clockodo-mcp knows") as info:
         SQLiteStore(path).schema_version()
     assert "Upgrade clockodo-mcp" in str(info.value)
 
