@@ -60,7 +60,7 @@ from .models import (
     WorkTimeDay,
     WorkTimeInterval,
 )
-from .ratelimit import RateLimitPolicy
+from .ratelimit import RateLimitPolicy, SharedBudget
 from .retry import RetryPolicy
 
 __all__ = [
@@ -114,6 +114,7 @@ __all__ = [
     "RateLimitPolicy",
     "RetryPolicy",
     "Service",
+    "SharedBudget",
     "Subproject",
     "TargetHoursRow",
     "Team",

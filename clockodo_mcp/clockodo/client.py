@@ -25,7 +25,7 @@ from .errors import (
     error_from_response,
     parse_retry_after_seconds,
 )
-from .ratelimit import RateLimiter, RateLimitPolicy
+from .ratelimit import RateLimiter, RateLimitPolicy, SharedBudget
 from .resources.absences import AbsencesResource
 from .resources.clock import ClockResource
 from .resources.entries import EntriesResource
@@ -99,6 +99,7 @@ class ClockodoClient:
         monotonic: Callable[[], float] | None = None,
         wall_clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
+        shared_budget: SharedBudget | None = None,
     ) -> None:
         headers = {
             "X-ClockodoApiUser": _require_text("api_user", api_user),
@@ -125,7 +126,9 @@ class ClockodoClient:
         self._monotonic: Callable[[], float] = monotonic or SYSTEM_CLOCK.monotonic
         self._wall_clock: Callable[[], float] = wall_clock or epoch_seconds
         self._rng = rng or random.Random()
-        self._limiter = RateLimiter(rate_limit or RateLimitPolicy(), monotonic=self._monotonic, sleep=self._sleep)
+        self._limiter = RateLimiter(
+            rate_limit or RateLimitPolicy(), monotonic=self._monotonic, sleep=self._sleep, shared=shared_budget
+        )
         # Per client, so that callers of one client never count against another's fair shares.
         self._caller: ContextVar[Hashable | None] = ContextVar(f"clockodo_caller_{id(self)}", default=None)
         self._http = httpx.AsyncClient(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .errors import ClockodoArgumentError, RateBudgetExhausted
 
@@ -41,6 +42,15 @@ class RateLimitPolicy:
     def disabled(cls) -> RateLimitPolicy:
         """No client-side limiting (Clockodo's 429s are still handled by the retry policy)."""
         return cls(enabled=False)
+
+
+class SharedBudget(Protocol):
+    """The rate budget of one Clockodo API user that every process of an installation shares (replicas behind a
+    load balancer): counts a request and returns 0.0 when all windows have room, else the seconds until one fits."""
+
+    async def admit(self, limits: tuple[tuple[int, float], ...]) -> float:
+        """Count one request now if it fits; else count nothing and say how long until it would."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +126,12 @@ class RateLimiter:
         *,
         monotonic: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
+        shared: SharedBudget | None = None,
     ) -> None:
         self._policy = policy
         self._monotonic = monotonic
         self._sleep = sleep
+        self._shared = shared
         self._windows = [_Window(count, seconds, policy.reserve) for count, seconds in policy.limits]
 
     @property
@@ -157,14 +169,34 @@ class RateLimiter:
         if not self._policy.enabled:
             return
         deadline = self._monotonic() + self._policy.max_wait
-        # No lock: deciding and recording happen without an await in between, so concurrent callers that
-        # slept for the same slot re-check on waking and only one of them takes it.
-        while (blocked := self._block(caller)) is not None:
-            if self._monotonic() + blocked.wait > deadline:
-                raise RateBudgetExhausted(
-                    retry_after=blocked.wait, limit=blocked.limit, window_seconds=blocked.seconds, share=blocked.share
-                )
-            await self._sleep(blocked.wait)
+        while True:
+            # No lock: deciding and recording happen without an await in between, so concurrent callers that
+            # slept for the same slot re-check on waking and only one of them takes it.
+            while (blocked := self._block(caller)) is not None:
+                if self._monotonic() + blocked.wait > deadline:
+                    raise RateBudgetExhausted(
+                        retry_after=blocked.wait,
+                        limit=blocked.limit,
+                        window_seconds=blocked.seconds,
+                        share=blocked.share,
+                    )
+                await self._sleep(blocked.wait)
+            if self._shared is None:
+                break
+            # The budget every replica shares is the real limit; this process's windows only keep fair shares.
+            wait = await self._shared.admit(self._policy.limits)
+            if wait <= 0:
+                break
+            if self._monotonic() + wait > deadline:
+                limit, seconds = _window_for(self._policy.limits, wait)
+                raise RateBudgetExhausted(retry_after=wait, limit=limit, window_seconds=seconds)
+            await self._sleep(wait)
         now = self._monotonic()
         for window in self._windows:
             window.record(caller, now)
+
+
+def _window_for(limits: tuple[tuple[int, float], ...], wait: float) -> tuple[int, float]:
+    """The window a shared wait most likely comes from: the shortest that is at least as long as the wait."""
+    fitting = [window for window in limits if window[1] >= wait]
+    return min(fitting, key=lambda w: w[1]) if fitting else max(limits, key=lambda w: w[1])
