@@ -429,7 +429,7 @@ def verify_pg(
 
     ``key="auto"`` reads ``CLOCKODO_MCP_AUDIT_KEY``. ``anchor`` is a head remembered outside this database (say,
     an earlier verify's last seq and hash): the chain must still hold it, which also detects records cut off the
-    end together with the head.
+    end together with the head. ``AuditReadError`` when the store cannot be read at all.
     """
     factory = connection_factory(connect)
     key_problem: str | None = None
@@ -455,7 +455,8 @@ def verify_pg(
                         failure = _bad(walk.chain, expected, reason, records=expected - 1)
                         break
     except (psycopg.Error, OSError) as exc:
-        return _bad(ChainWalk(), None, f"the audit log cannot be read ({_problem(exc, 'this database')})")
+        # Not a verdict on the chain: nothing could be checked.
+        raise AuditReadError(f"The audit log {log!r} cannot be read: {_problem(exc, 'the database')}") from exc
     if failure is not None:
         return failure
     return _conclude(walk, head, key_problem, anchor)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 SCHEMES = ("postgresql", "postgres")
@@ -90,7 +90,8 @@ def parse_postgres_url(url: str) -> PostgresUrl:
         rest.append(("options", f'{options} -c search_path="{schema}"'.strip()))
     if not any(k == "connect_timeout" for k, _ in rest):
         rest.append(("connect_timeout", str(DEFAULT_CONNECT_TIMEOUT)))
-    conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(rest), ""))
+    # libpq decodes %20 but not "+" as a space.
+    conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(rest, quote_via=quote), ""))
     shown = urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
     location = mask_url(shown) + (f" (schema {schema})" if schema is not None else "")
     return PostgresUrl(conninfo=conninfo, location=location, schema=schema)
