@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 import psycopg
 import psycopg.errors
+import psycopg.pq
 
 from clockodo_mcp.audit.files import GENESIS_HASH, parse_record
 from clockodo_mcp.audit.keys import ENV_AUDIT_KEY, AuditKey, AuditKeyError, key_from_env
@@ -90,7 +91,10 @@ def _problem(exc: BaseException, location: str) -> str:
     return _reason(exc)
 
 
-# Without a lock: a replica that finds no head row yet creates it; concurrent creators wait for each other.
+# Whatever the connection's default: under REPEATABLE READ or SERIALIZABLE, replicas waiting for the head's lock
+# would fail with serialization errors instead of taking turns, and would read a stale last record.
+_READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED"
+# Before the lock: the first append to a log creates its head row (concurrent creators wait for each other).
 _GENESIS = "INSERT INTO audit_heads (log, seq, hash, updated_at) VALUES (%s, 0, %s, %s) ON CONFLICT (log) DO NOTHING"
 _LOCK_HEAD = "SELECT seq, hash FROM audit_heads WHERE log = %s FOR UPDATE"
 # A statement of its own, after the lock: under READ COMMITTED it sees what the previous lock holder committed
@@ -114,6 +118,15 @@ def principal_of(body: Mapping[str, Any]) -> str | None:
     caller = body.get("caller")
     principal = caller.get("principal") if isinstance(caller, Mapping) else None
     return principal if isinstance(principal, str) else None
+
+
+def _require_idle(conn: Connection) -> None:
+    """Refuse a connection inside someone else's transaction: the log's records must be committed on return."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raise psycopg.ProgrammingError(
+            "the connection handed to the audit log is inside a transaction; the audit log needs an idle one, as it "
+            "commits its records itself"
+        )
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -201,10 +214,12 @@ class PostgresAuditLog:
         key = self.key()
         try:
             with self._connect() as conn:
+                _require_idle(conn)
                 pipeline = conn.pipeline() if psycopg.Pipeline.is_supported() else contextlib.nullcontext()
                 # Pipelined: the statements up to the head check travel in one round trip, the rest and the
                 # commit in a second one; each statement still runs after the one before it.
                 with pipeline, conn.transaction():
+                    conn.execute(_READ_COMMITTED)
                     return self._append_in(conn, bodies, key)
         except AuditWriteError:
             raise
@@ -411,6 +426,7 @@ def _row_problem(row: tuple[Any, ...], walk: _PgWalk, key: AuditKey | None, anch
 @contextlib.contextmanager
 def _snapshot(conn: Connection) -> Iterator[None]:
     """One read-only snapshot for the head and every record, so appends meanwhile cannot look like damage."""
+    _require_idle(conn)
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
@@ -464,6 +465,57 @@ def test_three_processes_appending_at_once_form_one_contiguous_chain(pg: PgSchem
     assert len(firsts) == 3 * sum(1 for i in range(count) if i % 3 == 1 and i + 1 < count)
     assert all(b["tool"] == a["tool"] and b["args"]["i"] == a["args"]["i"] + 1 for a, b in firsts)
     assert pg.query("SELECT count(DISTINCT principal) FROM audit_records") == [(3,)]
+
+
+def test_threads_sharing_a_pool_take_turns_even_when_the_default_isolation_is_serializable(pg: PgSchema) -> None:
+    conninfo = pg.conninfo + "%20-c%20default_transaction_isolation%3Dserializable"
+    errors: list[BaseException] = []
+    with ConnectionPool(conninfo, min_size=4, max_size=4, open=True) as pool:
+        log = PostgresAuditLog(pool, key=KEY)
+
+        def run(name: str) -> None:
+            try:
+                for i in range(25):
+                    if i % 2:
+                        log.append_together([{"tool": name, "i": i}, {"tool": name, "i": -i}])
+                    else:
+                        log.append({"tool": name, "i": i})
+            except BaseException as exc:  # surfaced by the assertion below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(f"thread-{t}",)) for t in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    result = verify_pg(pg.connect, key=KEY)
+    assert result.ok, result.reason
+    assert result.records == 4 * (13 + 2 * 12)
+
+
+def test_appends_chain_the_same_without_pipeline_mode(pg: PgSchema, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))  # an older libpq
+    log = PostgresAuditLog(pg.connect, key=KEY)
+    fill(log, 3)
+    log.append_together([{"kind": "intent"}, {"kind": "outcome"}])
+    assert verify_pg(pg.connect, key=KEY).records == 5
+
+
+def test_a_connection_inside_a_transaction_is_refused(pg: PgSchema) -> None:
+    conn = psycopg.connect(pg.conninfo)
+    conn.execute("SELECT 1")  # psycopg opened a transaction, which the log must not commit for its owner
+
+    @contextlib.contextmanager
+    def busy() -> Iterator[psycopg.Connection[Any]]:
+        yield conn
+
+    with pytest.raises(AuditWriteError, match="inside a transaction"):
+        PostgresAuditLog(busy, key=KEY).append({"kind": "intent"})
+    with pytest.raises(AuditReadError, match="inside a transaction"):
+        verify_pg(busy, key=KEY)
+    conn.close()
+    assert pg.texts() == []
 
 
 # Failing closed --------------------------------------------------------------------------------------------------
