@@ -307,6 +307,7 @@ def pg_audit_from_url(
         return psycopg.connect(conninfo)
 
     audit = PostgresAuditLog(connect, log=log, location=parsed.location, now=now, key=key, environ=environ)
+    audit.add_secret(parsed.password)  # a store error quoted in a record must not carry it
     return audit, connect
 
 

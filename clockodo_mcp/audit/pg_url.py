@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
 SCHEMES = ("postgresql", "postgres")
@@ -30,6 +30,7 @@ class PostgresUrl:
     conninfo: str = ""
     location: str = ""
     schema: str | None = None
+    password: str | None = None  # decoded, so the log can scrub it from anything it records
 
     def __repr__(self) -> str:
         return f"PostgresUrl(location={self.location!r})"  # never the password in the conninfo
@@ -94,4 +95,6 @@ def parse_postgres_url(url: str) -> PostgresUrl:
     conninfo = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(rest, quote_via=quote), ""))
     shown = urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
     location = mask_url(shown) + (f" (schema {schema})" if schema is not None else "")
-    return PostgresUrl(conninfo=conninfo, location=location, schema=schema)
+    passwords = [v for k, v in query if k == "password"]
+    password = unquote(parts.password) if parts.password else (passwords[-1] if passwords else None)
+    return PostgresUrl(conninfo=conninfo, location=location, schema=schema, password=password)

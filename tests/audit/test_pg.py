@@ -43,7 +43,7 @@ from clockodo_mcp.audit.pg import (
 from clockodo_mcp.audit.pg_url import AuditUrlError, is_postgres_url, mask_text, mask_url, parse_postgres_url
 from clockodo_mcp.cli import main
 from clockodo_mcp.clock import FrozenClock
-from tests.audit._pg import KEY, KEY_TEXT, PgSchema, fresh_schema
+from tests.audit._pg import KEY, KEY_TEXT, PgSchema, fresh_schema, with_query
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOCK = FrozenClock(dt.datetime(2025, 3, 14, 9, 26, 53, 589_793, tzinfo=dt.UTC))
@@ -582,6 +582,7 @@ def test_urls_are_parsed_and_their_passwords_never_shown() -> None:
         "&options=-c%20search_path%3D%22Audit%22&connect_timeout=10"
     )
     assert "pa%40ss" not in repr(parsed)
+    assert parsed.password == "pa@ss"
     assert mask_url("postgres://u:secret@h/db?password=other") == "postgres://u:***@h/db?password=***"
     assert mask_url("host=h password='a b' dbname=x") == "host=h password=*** dbname=x"
     assert mask_text('failed for "postgresql://u:pw@h/db"') == 'failed for "postgresql://u:***@h/db"'
@@ -592,6 +593,15 @@ def test_urls_are_parsed_and_their_passwords_never_shown() -> None:
         parse_postgres_url("postgresql://u:pw@h/db?schema=bad-name")
     with pytest.raises(AuditUrlError, match="not a PostgreSQL URL"):
         parse_postgres_url("sqlite:///tmp/store.sqlite3")
+
+
+def test_the_store_password_is_scrubbed_from_what_the_log_records(pg: PgSchema) -> None:
+    url = with_query(pg.url, "password=db-pass-123")  # the test server trusts, and ignores it
+    log, _ = pg_audit_from_url(url, key=KEY)
+    assert "db-pass-123" not in log.location
+    log.append({"kind": "outcome", "status": "error", "error": "store postgresql://u:db-pass-123@db failed"})
+    assert pg.texts()[-1].count(REDACTED) == 1
+    assert "db-pass-123" not in pg.texts()[-1]
 
 
 def test_a_mixed_case_schema_is_selected_as_written(pg: PgSchema) -> None:
