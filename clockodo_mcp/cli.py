@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("-n", type=int, default=20)
     tail.add_argument("--tool", help="only records of this tool")
     tail.add_argument("--path", type=Path)
+    tail.add_argument("--store", help=STORE_HELP)
 
     changes = sub.add_parser("changes", help="inspect the write journal")
     changes_sub = changes.add_subparsers(dest="changes_command", metavar="ACTION", required=True)
@@ -420,8 +421,14 @@ def cli_store(url: str | None) -> Store:
 def cmd_audit(args: argparse.Namespace) -> int:
     """audit verify | audit repair | audit tail."""
     from clockodo_mcp.audit import AuditLog, default_audit_path
-    from clockodo_mcp.audit.cli import repair_command, tail_command, verify_command
+    from clockodo_mcp.audit.cli import postgres_command, repair_command, tail_command, verify_command
+    from clockodo_mcp.audit.pg_url import is_postgres_url
+    from clockodo_mcp.store import default_store_url
 
+    if not getattr(args, "demo", False) and is_postgres_url(url := args.store or default_store_url()):
+        # The chain lives in the PostgreSQL store's tables, not in a file.
+        n, tool = getattr(args, "n", 20), getattr(args, "tool", None)
+        return postgres_command(args.audit_command, url, path=args.path, n=n, tool=tool)
     if args.audit_command == "tail":
         return tail_command(args.path, args.n, args.tool, sys.stdout)
     if getattr(args, "demo", False):

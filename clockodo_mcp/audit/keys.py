@@ -46,8 +46,9 @@ def key_path(log: Path) -> Path:
     return log.with_name(log.name + ".key")
 
 
-def _from_env(environ: Mapping[str, str]) -> AuditKey | None:
-    value = environ.get(ENV_AUDIT_KEY)
+def key_from_env(environ: Mapping[str, str] | None = None) -> AuditKey | None:
+    """The key in ``CLOCKODO_MCP_AUDIT_KEY`` (None when unset); ``AuditKeyError`` when it is too short."""
+    value = (os.environ if environ is None else environ).get(ENV_AUDIT_KEY)
     if not value:
         return None
     if len(value) < MIN_KEY_LENGTH:
@@ -80,7 +81,7 @@ def _read_file(path: Path) -> AuditKey | None:
 def load_key(log: Path, environ: Mapping[str, str] | None = None) -> AuditKey | None:
     """The key for a log from the environment, else its key file; None when there is neither. Never creates one."""
     env = os.environ if environ is None else environ
-    return _from_env(env) or _read_file(key_path(log))
+    return key_from_env(env) or _read_file(key_path(log))
 
 
 def create_key_file(log: Path) -> AuditKey:

@@ -48,7 +48,7 @@ from clockodo_mcp.clock import SYSTEM_CLOCK
 ENV_AUDIT_LOG = "CLOCKODO_MCP_AUDIT_LOG"
 FORMAT_VERSION = 2
 RESERVED_FIELDS = frozenset({"v", "seq", "ts", "prev_hash", "hash", "group"})
-_MIN_SCRUB_LENGTH = 6  # shorter "secrets" would mangle ordinary text
+MIN_SCRUB_LENGTH = 6  # shorter "secrets" would mangle ordinary text
 # Group commit (reads only): at most this many records share one fsync. Each record of a commit of n ≥ 2 records
 # carries ``"group": n``, so a crash between that fsync and the head update leaves the anchors behind by exactly one
 # whole trailing group, which `verify` and the next append accept. Anything else behind the anchors by more than one
@@ -84,6 +84,31 @@ class AnchorStore(Protocol):
 
     def write_anchor(self, log: str, seq: int, hash: str) -> None:
         """Anchor the head of the log `log`."""
+        ...
+
+
+class AuditSink(Protocol):
+    """What the server appends to: the JSON Lines `AuditLog`, or `clockodo_mcp.audit.pg.PostgresAuditLog`."""
+
+    @property
+    def location(self) -> str:
+        """Where the records go, for messages (never a password)."""
+        ...
+
+    def add_secret(self, value: str | None) -> None:
+        """Also scrub this literal value from every string ever logged."""
+        ...
+
+    def append(self, event: Mapping[str, Any]) -> AuditRecord:
+        """Store one record durably; ``AuditWriteError`` if it is not stored."""
+        ...
+
+    def append_grouped(self, event: Mapping[str, Any]) -> AuditRecord:
+        """Like `append`, possibly sharing a commit with other threads' records."""
+        ...
+
+    def append_together(self, events: Iterable[Mapping[str, Any]]) -> list[AuditRecord]:
+        """Store records next to each other in one commit; ``AuditWriteError`` for all of them if not."""
         ...
 
 
@@ -141,6 +166,32 @@ def format_ts(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def prepare_event(event: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+    """The event as it is stored: plain JSON, secret-like keys redacted, known secret values scrubbed."""
+    clash = RESERVED_FIELDS.intersection(event)
+    if clash:
+        raise AuditWriteError(f"Audit event must not set the chain fields {sorted(clash)}")
+    try:
+        plain = to_plain_json(dict(event))
+    except (TypeError, ValueError) as exc:
+        raise AuditWriteError(f"Audit event is not JSON serialisable: {exc}") from exc
+    clean = scrub(redact(plain), secrets)
+    assert isinstance(clean, dict)  # a dict in gives a dict out
+    return clean
+
+
+def grouped(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bodies of one commit: each marked ``"group": n`` when the commit holds n ≥ 2 records."""
+    if len(bodies) > 1:
+        return [body | {GROUP_FIELD: len(bodies)} for body in bodies]
+    return bodies
+
+
+def record_line(record: Mapping[str, Any]) -> str:
+    """A record's stored text (one JSON Lines line without its newline; a PostgreSQL row's ``record``)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 @dataclass(frozen=True)
 class AuditRecord:
     """One stored record: its chain fields plus the full record exactly as written."""
@@ -150,6 +201,27 @@ class AuditRecord:
     prev_hash: str
     hash: str
     data: dict[str, Any] = field(repr=False)
+
+
+def chain_records(
+    prev_seq: int, prev_hash: str, bodies: Iterable[Mapping[str, Any]], key: bytes, now: Callable[[], dt.datetime]
+) -> list[AuditRecord]:
+    """Number, timestamp, link and sign prepared bodies (v2) after the record ``prev_seq`` whose hash is
+    ``prev_hash``."""
+    out: list[AuditRecord] = []
+    seq, link = prev_seq, prev_hash
+    for body in bodies:
+        record: dict[str, Any] = {
+            "v": FORMAT_VERSION,
+            "seq": seq + 1,
+            "ts": format_ts(now()),
+            "prev_hash": link,
+        }
+        record.update(body)
+        record["hash"] = record_hash(record, key)
+        out.append(AuditRecord(seq=record["seq"], ts=record["ts"], prev_hash=link, hash=record["hash"], data=record))
+        seq, link = record["seq"], record["hash"]
+    return out
 
 
 @dataclass
@@ -192,9 +264,14 @@ class AuditLog:
         for secret in secrets:
             self.add_secret(secret)
 
+    @property
+    def location(self) -> str:
+        """The log file, for messages."""
+        return str(self.path)
+
     def add_secret(self, value: str | None) -> None:
         """Also scrub this literal value (e.g. the API key) from every string ever logged."""
-        if value and len(value) >= _MIN_SCRUB_LENGTH:
+        if value and len(value) >= MIN_SCRUB_LENGTH:
             self._secrets.add(value)
 
     def append(self, event: Mapping[str, Any]) -> AuditRecord:
@@ -254,9 +331,7 @@ class AuditLog:
             self._make_parent()
             with exclusive_lock(lock_path(self.path)):
                 prev_seq, prev_hash, key = self._chain_tip()
-                bodies = [body for p in batch for body in p.bodies]
-                if len(bodies) > 1:
-                    bodies = [body | {GROUP_FIELD: len(bodies)} for body in bodies]
+                bodies = grouped([body for p in batch for body in p.bodies])
                 records = self._write_records(prev_seq, prev_hash, key, bodies)
         except AuditWriteError as error:
             for p in batch:
@@ -272,16 +347,7 @@ class AuditLog:
             p.records, start = records[start : start + len(p.bodies)], start + len(p.bodies)
 
     def _prepare(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        clash = RESERVED_FIELDS.intersection(event)
-        if clash:
-            raise AuditWriteError(f"Audit event must not set the chain fields {sorted(clash)}")
-        try:
-            plain = to_plain_json(dict(event))
-        except (TypeError, ValueError) as exc:
-            raise AuditWriteError(f"Audit event is not JSON serialisable: {exc}") from exc
-        clean = scrub(redact(plain), frozenset(self._secrets))
-        assert isinstance(clean, dict)  # a dict in gives a dict out
-        return clean
+        return prepare_event(event, frozenset(self._secrets))
 
     def _make_parent(self) -> None:
         # Only directories we create get 0700; an existing parent (say /tmp) is never chmod-ed.
@@ -314,26 +380,9 @@ class AuditLog:
     ) -> list[AuditRecord]:
         """Chain, write and fsync the records in one go; then the head and the anchor once, for the last one."""
         self._tip = None  # whatever happens next, the files change
-        out: list[AuditRecord] = []
-        chunks: list[bytes] = []
-        seq, link = prev_seq, prev_hash
-        for body in bodies:
-            record: dict[str, Any] = {
-                "v": FORMAT_VERSION,
-                "seq": seq + 1,
-                "ts": format_ts(self._now()),
-                "prev_hash": link,
-            }
-            record.update(body)
-            record["hash"] = record_hash(record, key.secret)
-            chunks.append(
-                (json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n").encode()
-            )
-            out.append(
-                AuditRecord(seq=record["seq"], ts=record["ts"], prev_hash=link, hash=record["hash"], data=record)
-            )
-            seq, link = record["seq"], record["hash"]
-        line = b"".join(chunks)
+        out = chain_records(prev_seq, prev_hash, bodies, key.secret, self._now)
+        seq, link = out[-1].seq, out[-1].hash
+        line = b"".join((record_line(r.data) + "\n").encode() for r in out)
 
         flags = os.O_APPEND | os.O_CREAT | os.O_WRONLY | getattr(os, "O_BINARY", 0)
         fd = os.open(self.path, flags, 0o600)

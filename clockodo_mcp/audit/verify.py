@@ -53,7 +53,9 @@ def _bad(records: int, seq: int | None, line: int | None, reason: str, **extra: 
 
 
 @dataclass
-class _Walk:
+class ChainWalk:
+    """How far a walk along the chain got: records checked, the last hash, and counts by kind."""
+
     records: int = 0
     prev_hash: str = GENESIS_HASH
     last: dict[str, Any] | None = None
@@ -64,12 +66,12 @@ class _Walk:
     unchecked: int = 0
 
 
-def _walk(lines: Iterable[bytes], key: AuditKey | None) -> tuple[_Walk, VerifyResult | None]:
+def _walk(lines: Iterable[bytes], key: AuditKey | None) -> tuple[ChainWalk, VerifyResult | None]:
     """Check every line; the walk so far, and the failure if there is one."""
-    walk = _Walk()
+    walk = ChainWalk()
     for lineno, raw in enumerate(lines, start=1):
         expected = walk.records + 1
-        reason = _line_problem(raw, expected, walk, key)
+        reason = line_problem(raw, expected, walk, key)
         if reason is not None:
             failure = _bad(
                 walk.records, expected, lineno, reason, keyed=walk.keyed, unkeyed=walk.unkeyed, torn=reason == TORN
@@ -78,7 +80,7 @@ def _walk(lines: Iterable[bytes], key: AuditKey | None) -> tuple[_Walk, VerifyRe
     return walk, None
 
 
-def _line_problem(raw: bytes, expected: int, walk: _Walk, key: AuditKey | None) -> str | None:
+def line_problem(raw: bytes, expected: int, walk: ChainWalk, key: AuditKey | None) -> str | None:
     """What is wrong with one line (advancing the walk when nothing is), or None."""
     if not raw.endswith(b"\n"):
         return TORN
@@ -124,7 +126,7 @@ def _behind(count: int) -> str:
     return "one record behind" if count == 1 else f"{count} records behind"
 
 
-def _behind_by_one_group(anchor_seq: int, anchor_hash: str, walk: _Walk) -> bool:
+def _behind_by_one_group(anchor_seq: int, anchor_hash: str, walk: ChainWalk) -> bool:
     """Whether exactly the records after the anchor form one group commit (the anchors are updated after it)."""
     group = walk.records - anchor_seq
     if not 1 < group <= GROUP_MAX:
@@ -138,7 +140,7 @@ def _behind_by_one_group(anchor_seq: int, anchor_hash: str, walk: _Walk) -> bool
 
 
 def _against(
-    name: str, anchor_seq: int, anchor_hash: str, walk: _Walk
+    name: str, anchor_seq: int, anchor_hash: str, walk: ChainWalk
 ) -> tuple[Literal["ok", "behind", "bad"], VerifyResult | None]:
     """Compare the log with one anchor of its head (the head file, or the store)."""
     records = walk.records
@@ -311,4 +313,4 @@ def verify(
         )
 
 
-__all__ = ["TORN", "VerifyResult", "check_lines", "key_path", "verify"]
+__all__ = ["TORN", "ChainWalk", "VerifyResult", "check_lines", "key_path", "line_problem", "verify"]
