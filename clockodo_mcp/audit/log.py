@@ -65,6 +65,11 @@ class AuditLogDamaged(AuditWriteError):
     """The log's tail is torn or does not match its anchors: nothing is appended until it is repaired."""
 
 
+class AuditUnreachable(AuditWriteError):
+    """The store holding the audit log cannot be reached (a PostgreSQL store lost mid-run): writes are refused,
+    reads go on unaudited and say so."""
+
+
 class AnchorRecord(Protocol):
     """What the store remembers of a log's head."""
 

@@ -29,6 +29,7 @@ from clockodo_mcp.audit.log import (
     AnchorRecord,
     AuditLogDamaged,
     AuditRecord,
+    AuditUnreachable,
     AuditWriteError,
     chain_records,
     grouped,
@@ -223,7 +224,12 @@ class PostgresAuditLog:
                     return self._append_in(conn, bodies, key)
         except AuditWriteError:
             raise
-        except Exception as exc:  # psycopg's errors, a pool's timeout, or the store's own: the write is refused
+        except (psycopg.OperationalError, psycopg.InterfaceError, TimeoutError) as exc:
+            # The server is gone or unreachable (not a refusal of the data): reads may go on without a record.
+            raise AuditUnreachable(
+                f"Could not write the audit log {self.location}: {_problem(exc, self._location)}"
+            ) from exc
+        except Exception as exc:  # psycopg's other errors, or the store's own: the write is refused
             raise AuditWriteError(
                 f"Could not write the audit log {self.location}: {_problem(exc, self._location)}"
             ) from exc

@@ -8,7 +8,7 @@ import logging
 import math
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from mcp.server.mcpserver import Context
@@ -17,7 +17,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, ValidationError
 
-from clockodo_mcp.audit import AuditLogDamaged, AuditWriteError
+from clockodo_mcp.audit import AuditLogDamaged, AuditUnreachable, AuditWriteError
 from clockodo_mcp.domain.progress import reporting_to
 from clockodo_mcp.server.arguments import explain, strict_model
 from clockodo_mcp.server.bounds import bounded, serialize
@@ -138,8 +138,8 @@ def audited(spec: ToolSpec) -> ToolFn:
                 outcome["count"] = value.audit_count
         if write:
             await _finish(runtime, outcome, started)
-        else:
-            await audit_read(runtime, intent, outcome, started)
+        elif await audit_read(runtime, intent, outcome, started) == "unreachable" and isinstance(value, ToolOutput):
+            value.summary = f"{UNAUDITED} {value.summary}"
         return to_result(value)
 
     return call
@@ -158,16 +158,28 @@ async def append(runtime: Runtime, event: dict[str, Any]) -> None:
     await anyio.to_thread.run_sync(runtime.audit.append, event)
 
 
-async def audit_read(runtime: Runtime, intent: dict[str, Any], outcome: dict[str, Any], started: float) -> None:
-    """Commit a read's intent and outcome together (tools and resources); a ToolError when they cannot be stored."""
+UNAUDITED = "Note: the store is unreachable, so this read was not audited, and every write is refused until it is back."
+
+
+async def audit_read(
+    runtime: Runtime, intent: dict[str, Any], outcome: dict[str, Any], started: float
+) -> Literal["audited", "damaged", "unreachable"]:
+    """Commit a read's intent and outcome together (tools and resources); a ToolError when they cannot be stored.
+
+    A read changes nothing, so it goes on without its records when the log is damaged (writes wait for `audit
+    repair`) or its store was lost mid-run (writes fail closed until it is back); the answer then says so."""
     outcome["duration_ms"] = round((runtime.clock.monotonic() - started) * 1000, 1)
     try:
         await anyio.to_thread.run_sync(runtime.audit.append_together, [intent, outcome])
     except AuditWriteError as error:
+        if isinstance(error, AuditUnreachable):
+            logger.warning("Reading without an audit record while the store is unreachable: %s", error)
+            return "unreachable"
         if not isinstance(error, AuditLogDamaged):
             raise _refused(error) from None
-        # A torn or damaged log blocks writes until `audit repair`; a read changes nothing, so it goes on.
         logger.warning("Reading without an audit record until the log is repaired: %s", error)
+        return "damaged"
+    return "audited"
 
 
 async def _finish(runtime: Runtime, outcome: dict[str, Any], started: float) -> None:
