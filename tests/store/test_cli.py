@@ -12,7 +12,7 @@ from clockodo_mcp.audit import AuditLog, log_id
 from clockodo_mcp.cli import main
 from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.onboarding import store_check
-from clockodo_mcp.store import SCHEMA_VERSION, NewChange, SQLiteStore, sqlite_url
+from clockodo_mcp.store import SCHEMA_VERSION, NewChange, SQLiteStore, open_store, sqlite_url
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -166,3 +166,70 @@ def test_the_doctor_reports_a_healthy_store(tmp_path):
     store.schema_version()
     check = store_check(store)
     assert (check.status, check.detail.endswith("no unsettled changes")) == ("ok", True)
+
+
+def test_store_migrate_creates_a_postgresql_store_once_and_store_info_reports_it(pg_unmigrated_url, capsys):
+    assert main(["store", "info", "--store", pg_unmigrated_url]) == 1
+    assert "clockodo-mcp store migrate" in capsys.readouterr().out
+    assert main(["store", "migrate", "--store", pg_unmigrated_url]) == 0
+    assert "from schema version 0 to 1" in capsys.readouterr().out
+    assert main(["store", "migrate", "--store", pg_unmigrated_url]) == 0
+    assert "at schema version 1: nothing to migrate" in capsys.readouterr().out
+    assert main(["store", "info", "--json", "--store", pg_unmigrated_url]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["backend"], info["schema_version"], info["writable"], info["problem"]) == ("postgresql", 1, True, None)
+
+
+def test_store_migrate_and_info_of_an_sqlite_store(tmp_path, capsys):
+    url = sqlite_url(tmp_path / "new.sqlite3")
+    assert main(["store", "info", "--store", url]) == 0
+    assert "does not exist yet" in capsys.readouterr().out
+    assert not (tmp_path / "new.sqlite3").exists()
+    assert main(["store", "migrate", "--store", url]) == 0
+    assert f"at schema version {SCHEMA_VERSION} (SQLite migrates on open)" in capsys.readouterr().out
+    assert main(["store", "info", "--store", url]) == 0
+    out = capsys.readouterr().out
+    assert f"backend: sqlite, schema version {SCHEMA_VERSION}" in out
+    assert "unsettled changes: 0" in out
+
+
+def test_serve_refuses_to_start_on_a_postgresql_store_nobody_migrated(pg_unmigrated_url, capsys):
+    argv = ["serve", "--store", pg_unmigrated_url, "--api-user", "a@example.com", "--api-key", "k" * 32]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"run `clockodo-mcp store migrate --store '{pg_unmigrated_url}'`" in err
+
+
+def test_serve_refuses_to_start_when_postgresql_cannot_be_reached_and_shows_no_password(capsys):
+    url = "postgresql://clockodo:s3cret@127.0.0.1:1/clockodo"
+    assert main(["serve", "--store", url, "--api-user", "a@example.com", "--api-key", "k" * 32]) == 1
+    err = capsys.readouterr().err
+    assert "postgresql://clockodo:***@127.0.0.1:1/clockodo" in err
+    assert "is PostgreSQL running at 127.0.0.1:1" in err
+    assert "s3cret" not in err
+
+
+def test_migrating_an_unreachable_store_fails_with_the_fix(capsys):
+    assert main(["store", "migrate", "--store", "postgresql://u:s3cret@127.0.0.1:1/db"]) == 1
+    err = capsys.readouterr().err
+    assert "is PostgreSQL running at 127.0.0.1:1" in err
+    assert "s3cret" not in err
+
+
+def test_the_doctor_reports_a_postgresql_store_nobody_migrated(pg_unmigrated_url):
+    store = open_store(pg_unmigrated_url)
+    try:
+        check = store_check(store)
+    finally:
+        store.close()
+    assert check.status == "problem"
+    assert "clockodo-mcp store migrate" in check.detail
+
+
+def test_the_doctor_reports_a_healthy_postgresql_store(pg_url):
+    store = open_store(pg_url)
+    try:
+        check = store_check(store)
+    finally:
+        store.close()
+    assert (check.status, "postgresql, schema version 1, writable" in check.detail) == ("ok", True)
