@@ -313,24 +313,44 @@ class PostgresStore:
 
     @property
     def pool(self) -> ConnectionPool[Connection]:
-        """The process's connection pool (opened and the schema checked on first use)."""
+        """The process's connection pool now (opened and the schema checked on first use).
+
+        After an outage the store starts a new pool: whoever shares it should hold `connection`, not this pool.
+        """
         return self._open()
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Connection]:
         """A connection of the store's pool for one block (the audit log's tables live in the same schema).
 
-        Getting one fails with `StoreUnavailable`; errors inside the block are the caller's (psycopg's own).
+        Committed after the block, rolled back after an error, as `ConnectionPool.connection()` does. Getting one fails
+        with `StoreUnavailable`; errors inside the block are the caller's (psycopg's own).
         """
+        pool, conn = self._checkout()
+        try:
+            with conn:
+                yield conn
+        finally:
+            lost = conn.broken or conn.closed
+            pool.putconn(conn)  # a broken connection is discarded by the pool
+            if lost:
+                self._drop(pool)
+
+    def _checkout(self) -> tuple[ConnectionPool[Connection], Connection]:
         pool = self._open()
         try:
-            with pool.connection() as conn:
-                try:
-                    yield conn
-                finally:
-                    if conn.broken or conn.closed:
-                        self._drop(pool)
-        except (PoolTimeout, PoolClosed) as error:
+            return pool, pool.getconn()
+        except PoolClosed as error:
+            if self._pool is pool:
+                raise self._unavailable(error) from error
+        except PoolTimeout as error:
+            self._drop(pool)
+            raise self._unavailable(error) from error
+        # Another thread dropped that pool meanwhile (or closed the store): once more, with the one that replaces it.
+        pool = self._open()
+        try:
+            return pool, pool.getconn()
+        except (PoolClosed, PoolTimeout) as error:
             self._drop(pool)
             raise self._unavailable(error) from error
 
@@ -395,6 +415,13 @@ class PostgresStore:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()
+
+    def __del__(self) -> None:
+        # A store dropped without close() (a Runtime never entered, a CLI error path) still lets its connections go.
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            with contextlib.suppress(Exception):
+                pool.close(timeout=0)
 
     # -- nonce ledger and journal ---------------------------------------------------------------------------
 

@@ -1,30 +1,26 @@
-"""`changes list|show`, `audit verify|repair` with the store, and the doctor's store check, from the command line."""
+"""`changes list|show`, `audit verify|repair` with the store (on each backend), `store migrate|info`, `serve` refusing a
+shared store that is not ready, and the doctor's store check, from the command line."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from clockodo_mcp.audit import AuditLog, log_id
 from clockodo_mcp.cli import main
-from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.onboarding import store_check
-from clockodo_mcp.store import SCHEMA_VERSION, NewChange, SQLiteStore, open_store, sqlite_url
+from clockodo_mcp.store import SCHEMA_VERSION, NewChange, SQLiteStore, Store, open_store, sqlite_url
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "store.sqlite3"
-
-
-@pytest.fixture
-def store(store_path: Path) -> SQLiteStore:
-    store = SQLiteStore(store_path, now=FrozenClock(NOW).now)
+def store(open_same: Callable[[], Store]) -> Store:
+    """A store on each backend (`store_url`) with three changes: applied, unknown, applying."""
+    store = open_same()
     for i, (tool, status) in enumerate([("log_time", "applied"), ("delete_entry", "unknown"), ("edit_entry", None)]):
         store.begin_change(
             NewChange(
@@ -45,16 +41,16 @@ def store(store_path: Path) -> SQLiteStore:
     return store
 
 
-def test_changes_list_prints_one_line_per_change_newest_first(store, store_path, capsys):
-    assert main(["changes", "list", "--store", sqlite_url(store_path)]) == 0
+def test_changes_list_prints_one_line_per_change_newest_first(store, store_url, capsys):
+    assert main(["changes", "list", "--store", store_url]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == ["change-2", "change-1", "change-0"]
     assert "unknown" in lines[1]
     assert "Logged 1 h" in lines[2]
 
 
-def test_changes_list_filters_by_status_and_prints_json(store, store_path, capsys):
-    assert main(["changes", "list", "--status", "unknown", "--json", "--store", sqlite_url(store_path)]) == 0
+def test_changes_list_filters_by_status_and_prints_json(store, store_url, capsys):
+    assert main(["changes", "list", "--status", "unknown", "--json", "--store", store_url]) == 0
     (change,) = json.loads(capsys.readouterr().out)
     assert (change["change_id"], change["status"], change["error"]) == (
         "change-1",
@@ -63,16 +59,16 @@ def test_changes_list_filters_by_status_and_prints_json(store, store_path, capsy
     )
 
 
-def test_changes_show_prints_everything_the_journal_knows(store, store_path, capsys):
-    assert main(["changes", "show", "change-0", "--store", sqlite_url(store_path)]) == 0
+def test_changes_show_prints_everything_the_journal_knows(store, store_url, capsys):
+    assert main(["changes", "show", "change-0", "--store", store_url]) == 0
     out = capsys.readouterr().out
     assert out.startswith("change change-0: log_time, applied")
     assert '"entry_id": 6323' in out
     assert '"kind": "x"' in out
 
 
-def test_changes_show_of_an_unknown_change_points_to_list(store, store_path, capsys):
-    assert main(["changes", "show", "nope", "--store", sqlite_url(store_path)]) == 1
+def test_changes_show_of_an_unknown_change_points_to_list(store, store_url, capsys):
+    assert main(["changes", "show", "nope", "--store", store_url]) == 1
     assert "changes list" in capsys.readouterr().err
 
 
@@ -87,12 +83,12 @@ def test_a_bad_store_url_is_a_clean_configuration_error(capsys):
     assert "unknown scheme 'mongodb'" in capsys.readouterr().err
 
 
-def test_audit_verify_checks_the_store_anchor_and_catches_a_deleted_log(tmp_path, store, store_path, capsys):
+def test_audit_verify_checks_the_store_anchor_and_catches_a_deleted_log(tmp_path, store, store_url, capsys):
     log_path = tmp_path / "audit.jsonl"
     log = AuditLog(log_path, anchor=store)
     for i in range(3):
         log.append({"kind": "intent", "tool": "lookup", "args": {"i": i}})
-    url = sqlite_url(store_path)
+    url = store_url
     assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 0
     assert "3 records, chain intact" in capsys.readouterr().out
     log_path.unlink()
@@ -116,12 +112,12 @@ def test_audit_verify_without_the_key_is_unverified(tmp_path, capsys):
     assert "audit log UNVERIFIED: 1 records are structurally intact" in capsys.readouterr().out
 
 
-def test_audit_repair_fixes_a_torn_line_from_the_command_line(tmp_path, store, store_path, capsys):
+def test_audit_repair_fixes_a_torn_line_from_the_command_line(tmp_path, store, store_url, capsys):
     log_path = tmp_path / "audit.jsonl"
     AuditLog(log_path, anchor=store).append({"kind": "intent"})
     with log_path.open("ab") as f:
         f.write(b'{"v":2,"se')
-    url = sqlite_url(store_path)
+    url = store_url
     assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 1
     assert "audit repair" in capsys.readouterr().out
     assert main(["audit", "repair", "--path", str(log_path), "--store", url]) == 0
@@ -132,12 +128,12 @@ def test_audit_repair_fixes_a_torn_line_from_the_command_line(tmp_path, store, s
     assert anchor.seq == 2
 
 
-def test_audit_repair_refuses_other_damage_and_points_to_start_new(tmp_path, store, store_path, capsys):
+def test_audit_repair_refuses_other_damage_and_points_to_start_new(tmp_path, store, store_url, capsys):
     log_path = tmp_path / "audit.jsonl"
     log = AuditLog(log_path, anchor=store)
     log.append({"kind": "intent", "args": {"i": 1}})
     log_path.write_text(log_path.read_text().replace('"i":1', '"i":2'))
-    url = sqlite_url(store_path)
+    url = store_url
     assert main(["audit", "repair", "--path", str(log_path), "--store", url]) == 1
     assert "--start-new" in capsys.readouterr().out
     assert main(["audit", "repair", "--start-new", "--path", str(log_path), "--store", url]) == 0
@@ -147,7 +143,7 @@ def test_audit_repair_refuses_other_damage_and_points_to_start_new(tmp_path, sto
 def test_the_doctor_reports_the_store_and_its_unsettled_changes(store):
     check = store_check(store)
     assert check.status == "warning"
-    assert f"schema version {SCHEMA_VERSION}, writable" in check.detail
+    assert f"schema version {store.schema_version()}, writable" in check.detail
     assert "change-1 (delete_entry, unknown)" in check.detail
     assert "change-2 (edit_entry, applying)" in check.detail
     assert "changes show" in (check.fix or "")

@@ -19,6 +19,7 @@ from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.store import (
     AlreadyUndone,
     NonceSpent,
+    Principal,
     StoreConfigError,
     StoreSchemaError,
     StoreUnavailable,
@@ -27,8 +28,7 @@ from clockodo_mcp.store import (
 from clockodo_mcp.store.postgres import SCHEMA_VERSION, PostgresStore
 from clockodo_mcp.store.url import parse_postgres_url
 from tests.store._proxy import Proxy
-from tests.store.conftest import NOW, PG_URL, postgres_url, with_query
-from tests.store.helpers import EXPIRES, new_change
+from tests.store.helpers import EXPIRES, NOW, PG_URL, new_change, postgres_url, with_query
 
 TABLES = {
     "schema_version",
@@ -153,8 +153,8 @@ def test_a_schema_migrated_by_a_newer_version_is_refused_and_left_alone(
 ) -> None:
     with admin() as conn:
         conn.execute(
-            sql.SQL("INSERT INTO {}.schema_version VALUES (%s, now())").format(sql.Identifier(pg_schema)),
-            (SCHEMA_VERSION + 1,),
+            sql.SQL("INSERT INTO {}.schema_version VALUES (%s, %s)").format(sql.Identifier(pg_schema)),
+            (SCHEMA_VERSION + 1, NOW),
         )
     store = opened(pg_url)
     with pytest.raises(StoreSchemaError, match="schema version 2, newer than this clockodo-mcp knows") as refused:
@@ -209,19 +209,31 @@ def test_a_password_never_appears_in_a_location_or_a_message(
     assert f"postgresql://{user}:***@127.0.0.1:1/test?password=***" in messages[1]
 
 
+def every_call(store: PostgresStore) -> list[Callable[[], object]]:
+    """One call of each method of the Store protocol that touches the server."""
+    person = Principal(name="ben", api_user="ben@example.com", key_sealed="k", token_hash="h-ben", created_at=NOW)
+    return [
+        store.schema_version,
+        lambda: store.begin_change(new_change("c-9", nonce="n-9")),
+        lambda: store.finish_change("c-1", "applied"),
+        lambda: store.record_step("c-1", 1, "mass edit", "applying"),
+        lambda: store.get_change("c-1"),
+        store.list_changes,
+        store.count_changes,
+        lambda: store.spent_nonce("n-1"),
+        lambda: store.read_anchor("main"),
+        lambda: store.write_anchor("main", 1, "a" * 64),
+        lambda: store.admit_request("anna@example.com", ((3, 60.0),)),
+        lambda: store.add_principal(person),
+        store.list_principals,
+        lambda: store.remove_principal("ben"),
+        lambda: store.find_principal("h-ben"),
+    ]
+
+
 def test_an_unreachable_server_fails_every_call_promptly_with_the_fix(opened: Callable[[str], PostgresStore]) -> None:
     store = opened("postgresql://127.0.0.1:1/test?schema=nowhere")
-    calls: list[Callable[[], object]] = [
-        store.schema_version,
-        lambda: store.begin_change(new_change("c-1")),
-        lambda: store.finish_change("c-1", "applied"),
-        store.list_changes,
-        lambda: store.spent_nonce("n-1"),
-        lambda: store.admit_request("anna@example.com", ((3, 60.0),)),
-        lambda: store.write_anchor("main", 1, "a" * 64),
-        store.list_principals,
-    ]
-    for call in calls:
+    for call in every_call(store):
         with pytest.raises(StoreUnavailable) as unavailable:
             call()
         message = str(unavailable.value)
@@ -286,10 +298,10 @@ def test_an_outage_fails_writes_closed_and_the_store_recovers_when_the_server_is
         proxy.cut()
         with pytest.raises(StoreUnavailable, match=f"is PostgreSQL running at 127.0.0.1:{proxy.port}"):
             store.begin_change(new_change("c-2", nonce="n-2"))
-        with pytest.raises(StoreUnavailable):
-            store.admit_request("anna@example.com", ((3, 60.0),))
-        with pytest.raises(StoreUnavailable):
-            store.get_change("c-1")
+        for call in every_call(store):  # the server is still away: every call fails closed, at once
+            with pytest.raises(StoreUnavailable):
+                call()
+        assert store.info().writable is False
         proxy.restore()
         store.begin_change(new_change("c-3", nonce="n-3"))
         assert [c.change_id for c in store.list_changes()] == ["c-3", "c-1"]

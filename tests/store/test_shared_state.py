@@ -12,7 +12,7 @@ import pytest
 from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.store import NewChange, Principal, PrincipalExists, Store
 from tests.store._workers import add_principal, admit
-from tests.store.conftest import NOW
+from tests.store.helpers import NOW
 
 LIMITS = ((3, 60.0), (5, 3600.0))
 

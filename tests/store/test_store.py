@@ -12,10 +12,9 @@ from datetime import timedelta
 import pytest
 
 from clockodo_mcp.clock import FrozenClock
-from clockodo_mcp.store import AlreadyUndone, NonceSpent, Store
+from clockodo_mcp.store import AlreadyUndone, NewChange, NonceSpent, Store, StoreError
 from tests.store._workers import spend
-from tests.store.conftest import NOW
-from tests.store.helpers import EXPIRES, new_change
+from tests.store.helpers import EXPIRES, NOW, new_change
 
 # Processes racing for one nonce: PostgreSQL must hold with many replicas, SQLite with the processes of one machine.
 SPENDERS = {"sqlite": 4, "postgresql": 20}
@@ -239,3 +238,51 @@ def test_info_reports_the_schema_writability_and_unsettled_changes(store: Store)
     assert (info.schema_version, info.writable, info.problem) == (store.schema_version(), True, None)
     assert info.location == store.location
     assert [(c.change_id, c.status) for c in info.unsettled] == [("c-3", "applying"), ("c-2", "unknown")]
+
+
+def test_json_comes_back_exactly_as_it_was_journalled(store: Store) -> None:
+    value = {
+        "zeta": [1, 1.0, 0.1, 1e-07, 2**70, -0.0, True, False, None],
+        "text": 'Grüße, 東京, emoji 🕐, quote " backslash \\ nul \u0000 newline \n',
+        "nested": {"b": {"d": [], "c": {}}, "a": ""},
+        "": "an empty key",
+    }
+    store.begin_change(
+        NewChange(
+            change_id="c-1",
+            tool="log_time",
+            args=value,
+            before=[value],
+            planned="a plain string",
+            confirmed_by="token",
+            expect=value,
+        )
+    )
+    store.finish_change("c-1", "applied", result=value, undo=3.5)
+    store.record_step("c-1", 1, "only", "applied", value)
+    change = store.get_change("c-1")
+    assert change is not None
+    assert (change.args, change.before, change.planned, change.expect, change.result, change.undo) == (
+        value,
+        [value],
+        "a plain string",
+        value,
+        value,
+        3.5,
+    )
+    assert change.steps[0].detail == value
+    assert [type(x) for x in change.args["zeta"]] == [int, float, float, float, int, float, bool, bool, type(None)]
+
+
+def test_a_change_id_is_journalled_once_and_a_refused_duplicate_spends_nothing(store: Store) -> None:
+    store.begin_change(new_change("c-1", nonce="n-1"))
+    with pytest.raises(StoreError):
+        store.begin_change(new_change("c-1", nonce="n-2"))
+    assert store.spent_nonce("n-2") is None
+    assert store.count_changes() == 1
+
+
+def test_a_step_of_a_change_the_journal_does_not_have_is_refused(store: Store) -> None:
+    with pytest.raises(StoreError):
+        store.record_step("nope", 1, "mass edit", "applying")
+    assert store.get_change("nope") is None
