@@ -4,8 +4,10 @@ shared store that is not ready, and the doctor's store check, from the command l
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -15,12 +17,25 @@ from clockodo_mcp.onboarding import store_check
 from clockodo_mcp.store import SCHEMA_VERSION, NewChange, SQLiteStore, Store, open_store, sqlite_url
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+T = TypeVar("T", bound=Store)
 
 
 @pytest.fixture
 def store(open_same: Callable[[], Store]) -> Store:
     """A store on each backend (`store_url`) with three changes: applied, unknown, applying."""
-    store = open_same()
+    return seeded(open_same())
+
+
+@pytest.fixture
+def file_store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    """The SQLite store beside a JSON Lines audit log (with a PostgreSQL store, the chain lives in its tables)."""
+    store = seeded(SQLiteStore(tmp_path / "store.sqlite3", now=lambda: NOW))
+    yield store
+    store.close()
+
+
+def seeded(store: T) -> T:
+    """The store with three changes journalled: applied, unknown, applying."""
     for i, (tool, status) in enumerate([("log_time", "applied"), ("delete_entry", "unknown"), ("edit_entry", None)]):
         store.begin_change(
             NewChange(
@@ -83,12 +98,12 @@ def test_a_bad_store_url_is_a_clean_configuration_error(capsys):
     assert "unknown scheme 'mongodb'" in capsys.readouterr().err
 
 
-def test_audit_verify_checks_the_store_anchor_and_catches_a_deleted_log(tmp_path, store, store_url, capsys):
+def test_audit_verify_checks_the_store_anchor_and_catches_a_deleted_log(tmp_path, file_store, capsys):
     log_path = tmp_path / "audit.jsonl"
-    log = AuditLog(log_path, anchor=store)
+    log = AuditLog(log_path, anchor=file_store)
     for i in range(3):
         log.append({"kind": "intent", "tool": "lookup", "args": {"i": i}})
-    url = store_url
+    url = sqlite_url(file_store.path)
     assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 0
     assert "3 records, chain intact" in capsys.readouterr().out
     log_path.unlink()
@@ -112,28 +127,28 @@ def test_audit_verify_without_the_key_is_unverified(tmp_path, capsys):
     assert "audit log UNVERIFIED: 1 records are structurally intact" in capsys.readouterr().out
 
 
-def test_audit_repair_fixes_a_torn_line_from_the_command_line(tmp_path, store, store_url, capsys):
+def test_audit_repair_fixes_a_torn_line_from_the_command_line(tmp_path, file_store, capsys):
     log_path = tmp_path / "audit.jsonl"
-    AuditLog(log_path, anchor=store).append({"kind": "intent"})
+    AuditLog(log_path, anchor=file_store).append({"kind": "intent"})
     with log_path.open("ab") as f:
         f.write(b'{"v":2,"se')
-    url = store_url
+    url = sqlite_url(file_store.path)
     assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 1
     assert "audit repair" in capsys.readouterr().out
     assert main(["audit", "repair", "--path", str(log_path), "--store", url]) == 0
     assert "removed a torn last line (10 bytes)" in capsys.readouterr().out
     assert main(["audit", "verify", "--path", str(log_path), "--store", url]) == 0
-    anchor = store.read_anchor(log_id(log_path))
+    anchor = file_store.read_anchor(log_id(log_path))
     assert anchor is not None
     assert anchor.seq == 2
 
 
-def test_audit_repair_refuses_other_damage_and_points_to_start_new(tmp_path, store, store_url, capsys):
+def test_audit_repair_refuses_other_damage_and_points_to_start_new(tmp_path, file_store, capsys):
     log_path = tmp_path / "audit.jsonl"
-    log = AuditLog(log_path, anchor=store)
+    log = AuditLog(log_path, anchor=file_store)
     log.append({"kind": "intent", "args": {"i": 1}})
     log_path.write_text(log_path.read_text().replace('"i":1', '"i":2'))
-    url = store_url
+    url = sqlite_url(file_store.path)
     assert main(["audit", "repair", "--path", str(log_path), "--store", url]) == 1
     assert "--start-new" in capsys.readouterr().out
     assert main(["audit", "repair", "--start-new", "--path", str(log_path), "--store", url]) == 0
