@@ -230,9 +230,20 @@ class PostgresStore:
         return text
 
     def _unavailable(self, error: BaseException) -> StoreUnavailable:
-        return StoreUnavailable(
-            f"the store {self.location} cannot be used ({self._scrub(error)}); is PostgreSQL running at "
-            f"{self.url.endpoint}, and do the user, password and database match it? Check {ENV_STORE} (or --store)"
+        reason = self._scrub(error)
+        sqlstate = getattr(error, "sqlstate", None) or ""
+        if sqlstate.startswith("40"):  # a deadlock or serialization failure: rolled back, so nothing was recorded
+            return StoreUnavailable(
+                f"the store {self.location} rolled the transaction back ({reason}); nothing was recorded, try again"
+            )
+        if sqlstate and not sqlstate.startswith(("08", "57", "53")):  # the server answered, and refused
+            return StoreUnavailable(
+                f"the store {self.location} refused the operation ({reason}); check that the user of {ENV_STORE} (or "
+                f"--store) may use and write the schema {self.url.schema}"
+            )
+        return StoreUnavailable(  # no answer: refused, unreachable, timed out, shut down, out of connections
+            f"the store {self.location} cannot be used ({reason}); is PostgreSQL running at {self.url.endpoint}, and "
+            f"do the user, password and database match it? Check {ENV_STORE} (or --store)"
         )
 
     def _migrate_hint(self) -> str:
@@ -241,7 +252,12 @@ class PostgresStore:
     def _check_schema(self, conn: Connection) -> int:
         row = conn.execute("SELECT current_schema(), to_regclass('schema_version') IS NOT NULL").fetchone()
         assert row is not None
-        if row[0] is None:
+        if row[0] is None:  # search_path names a schema this user cannot see: missing, or no USAGE on it
+            if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.url.schema,)).fetchone():
+                raise StoreSchemaError(
+                    f"the user of the store {self.location} may not use its schema {self.url.schema}: GRANT USAGE ON "
+                    "SCHEMA and SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA to that user"
+                )
             raise StoreSchemaError(
                 f"the store {self.location} has no schema {self.url.schema} yet: {self._migrate_hint()} to create it"
             )

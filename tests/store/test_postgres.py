@@ -387,3 +387,35 @@ def test_the_audit_log_shares_the_pool_and_its_tables_are_append_only(
         conn.execute("DELETE FROM audit_records")
     with store.connection() as conn:
         assert conn.execute("SELECT count(*) FROM audit_records").fetchone() == (1,)
+
+
+@pytest.fixture
+def role(pg_url: str, pg_schema: str) -> Iterator[str]:
+    """A login role of this test's own that may read the test schema but write nothing; dropped afterwards."""
+    name = f"r_{pg_schema}"
+    with admin() as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    yield name
+    with admin() as conn:
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def test_a_user_who_may_not_write_the_store_is_told_so_and_nothing_is_recorded(
+    pg_url: str, pg_schema: str, role: str, opened: Callable[[str], PostgresStore]
+) -> None:
+    parts = urlsplit(pg_url)
+    as_role = pg_url.replace(f"//{parts.netloc}", f"//{role}@{parts.netloc.rpartition('@')[2]}", 1)
+    with pytest.raises(StoreSchemaError, match=f"may not use its schema {pg_schema}: GRANT USAGE"):
+        opened(as_role).schema_version()
+    with admin() as conn:
+        ident = sql.Identifier(pg_schema), sql.Identifier(role)
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(*ident))
+        conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(*ident))
+    reader = opened(as_role)
+    info = reader.info()
+    assert (info.writable, info.schema_version) == (False, SCHEMA_VERSION)
+    assert "lacks INSERT on nonces, DELETE on nonces, INSERT on changes" in (info.problem or "")
+    with pytest.raises(StoreUnavailable, match=r"refused the operation .*permission denied for table nonces"):
+        reader.begin_change(new_change("c-1"))
+    assert reader.list_changes() == []
