@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from clockodo_mcp.server.runtime import Runtime
     from clockodo_mcp.store import Store
 
-STORE_HELP = "store URL (default: CLOCKODO_MCP_STORE, else sqlite:///<user data dir>/store.sqlite3)"
+STORE_HELP = (
+    "store URL, sqlite:///path or postgresql://user@host/db?schema=name (default: CLOCKODO_MCP_STORE, else "
+    "sqlite:///<user data dir>/store.sqlite3)"
+)
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -167,8 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--json", action="store_true")
     _add_server_options(reconcile)
 
+    from clockodo_mcp.store.cli import add_store_parser
     from clockodo_mcp.sync.cli import add_sync_parser
 
+    add_store_parser(sub, STORE_HELP)
     add_sync_parser(sub, _add_server_options)
     return parser
 
@@ -246,6 +251,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.transport != "stdio":
         security_settings(args.host, args.port, allowed, token)  # refuse an unsafe bind before anything starts
     runtime = make_runtime(config)
+    from clockodo_mcp.store import StoreError, check_ready
+
+    try:
+        check_ready(runtime.store)  # a shared store that is unreachable or not migrated: refuse to start
+    except StoreError as error:
+        print(f"clockodo-mcp: {error}", file=sys.stderr)
+        return 1
     webhooks = webhook_receiver(runtime, args.transport)
     server = build_server(runtime)
     logger.info("clockodo-mcp %s: %s, transport %s", __version__, config.describe_credentials(), args.transport)
@@ -471,6 +483,19 @@ def cmd_changes(args: argparse.Namespace) -> int:
         store.close()
 
 
+def cmd_store(args: argparse.Namespace) -> int:
+    """store migrate | store info."""
+    from clockodo_mcp.store.cli import info_command, migrate_command
+
+    store = cli_store(args.store)
+    try:
+        if args.store_command == "migrate":
+            return migrate_command(store)
+        return info_command(store, as_json=args.json)
+    finally:
+        store.close()
+
+
 def cmd_login(args: argparse.Namespace) -> int:
     """Ask for the e-mail and API key, check them with Clockodo, store them in the keyring."""
     from clockodo_mcp.onboarding import connection_from_env, login
@@ -511,6 +536,7 @@ COMMANDS = {
     "doctor": cmd_doctor,
     "audit": cmd_audit,
     "changes": cmd_changes,
+    "store": cmd_store,
     "sync": cmd_sync,
 }
 

@@ -1,12 +1,14 @@
-"""``clockodo-mcp changes list | show``: the write journal for people (reconcile comes with recovery)."""
+"""``clockodo-mcp changes list | show``: the write journal for people; ``store migrate | info``: the store itself."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, runtime_checkable
 
 from clockodo_mcp.store.base import Change, ChangeStatus, Store, StoreError
+from clockodo_mcp.store.sqlite import SQLiteStore
 
 _SUMMARY_WIDTH = 70
 _STATUS_WORDS: dict[str, str] = {
@@ -117,3 +119,69 @@ def show_command(store: Store, change_id: str, out: TextIO | None = None, *, as_
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
             print(f"  {key}: {text}", file=out)
     return 0
+
+
+@runtime_checkable
+class _Migrates(Protocol):
+    def migrate(self) -> tuple[int, int]: ...
+
+
+def add_store_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], store_help: str) -> None:
+    """``store migrate`` and ``store info``."""
+    store = sub.add_parser("store", help="create or upgrade the store's schema, or show what the store holds")
+    store_sub = store.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    migrate = store_sub.add_parser(
+        "migrate", help="create or upgrade the schema (PostgreSQL stores are migrated only by this command)"
+    )
+    migrate.add_argument("--store", help=store_help)
+    info = store_sub.add_parser("info", help="location, backend, schema version, writability, unsettled changes")
+    info.add_argument("--json", action="store_true")
+    info.add_argument("--store", help=store_help)
+
+
+def migrate_command(store: Store, out: TextIO | None = None) -> int:
+    """Create or upgrade the store's schema and say what was done; 1 when it cannot be."""
+    out = out or sys.stdout
+    try:
+        if not isinstance(store, _Migrates):
+            version = store.schema_version()  # an embedded store migrates itself whenever it is opened
+            print(f"the store {store.location} is at schema version {version} (SQLite migrates on open)", file=out)
+            return 0
+        before, after = store.migrate()
+    except StoreError as error:
+        print(f"clockodo-mcp: {error}", file=sys.stderr)
+        return 1
+    if before == after:
+        print(f"the store {store.location} is at schema version {after}: nothing to migrate", file=out)
+    else:
+        print(f"migrated the store {store.location} from schema version {before} to {after}", file=out)
+    return 0
+
+
+def info_command(store: Store, out: TextIO | None = None, *, as_json: bool = False) -> int:
+    """Print where the store is, its backend and schema version, whether it can be written and what is unsettled; 1
+    when something is wrong with it."""
+    out = out or sys.stdout
+    if isinstance(store, SQLiteStore) and not store.exists():
+        print(f"the store {store.location} does not exist yet: it is created on the first write", file=out)
+        return 0
+    info = store.info()
+    if as_json:
+        data = {
+            "location": info.location,
+            "backend": info.backend,
+            "schema_version": info.schema_version,
+            "writable": info.writable,
+            "unsettled": [{"change_id": c.change_id, "tool": c.tool, "status": c.status} for c in info.unsettled],
+            "problem": info.problem,
+        }
+        print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
+    else:
+        print(f"store: {info.location}", file=out)
+        print(f"backend: {info.backend}, schema version {info.schema_version}", file=out)
+        print(f"writable: {'yes' if info.writable else 'no'}", file=out)
+        listed = ", ".join(f"{c.change_id} ({c.tool}, {c.status})" for c in info.unsettled)
+        print(f"unsettled changes: {len(info.unsettled)}{': ' + listed if listed else ''}", file=out)
+        if info.problem:
+            print(f"problem: {info.problem}", file=out)
+    return 1 if info.problem else 0

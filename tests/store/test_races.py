@@ -1,5 +1,6 @@
-"""Two real server processes sharing a secret and a store confirm one token at the same moment: exactly one applies,
-every time; and a third process started later refuses the same token, naming the change that used it."""
+"""Two real server processes sharing a secret and a store (an SQLite file, or PostgreSQL as replicas share it) confirm
+one token at the same moment: exactly one applies, every time; and a third process started later refuses the same
+token, naming the change that used it."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from clockodo_mcp.audit import verify
 from clockodo_mcp.fake.demo import seed
 from clockodo_mcp.fake.server import BackgroundFakeServer
-from clockodo_mcp.store import SQLiteStore, sqlite_url
+from clockodo_mcp.store import open_store
 from tests.store.race_worker import NOW
 
 pytestmark = pytest.mark.slow
@@ -109,12 +110,12 @@ def fake() -> Iterator[tuple[BackgroundFakeServer, list[tuple[str, str]]]]:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def env(tmp_path: Path, store_url: str) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "CLOCKODO_MCP_SECRET": "one secret shared by every serve process",
-        "CLOCKODO_MCP_STORE": sqlite_url(tmp_path / "store.sqlite3"),
+        "CLOCKODO_MCP_STORE": store_url,
         "CLOCKODO_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
     }
 
@@ -129,7 +130,7 @@ def races() -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def test_two_processes_confirming_one_token_at_once_apply_it_exactly_once(fake, env, tmp_path):
+def test_two_processes_confirming_one_token_at_once_apply_it_exactly_once(fake, env, tmp_path, store_url):
     server, writes = fake
     first = Worker(server.base_url, env, tmp_path / "first.log")
     second = Worker(server.base_url, env, tmp_path / "second.log")
@@ -176,7 +177,7 @@ def test_two_processes_confirming_one_token_at_once_apply_it_exactly_once(fake, 
         first.close()
     print(f"\nraces: {sum(applies.values())}, applies per tool: {dict(applies)}, refusals: {dict(refusals)}")
     assert applies == {"log_time": RACES_PER_TOOL, "set_project_budget": RACES_PER_TOOL}
-    store = SQLiteStore(tmp_path / "store.sqlite3")
+    store = open_store(store_url)
     changes = store.list_changes(limit=1000)
     assert Counter(c.status for c in changes) == {"applied": 2 * RACES_PER_TOOL}
     audit = verify(tmp_path / "audit.jsonl", store=store)  # three processes appended to one keyed, anchored chain

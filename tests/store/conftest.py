@@ -1,0 +1,83 @@
+"""The store under test, on both backends: an SQLite file, and a fresh migrated schema in the test PostgreSQL.
+
+PostgreSQL tests run in parallel (pytest-xdist) against one server, so each gets a schema of its own
+(`?schema=t_<random>`), dropped afterwards. Without a reachable server they skip, saying where they looked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from clockodo_mcp.clock import FrozenClock
+from clockodo_mcp.store import Store, open_store, sqlite_url
+from tests.store.helpers import NOW, drop_schema, postgres_url, with_query
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A schema name of this test's own, not created yet; dropped afterwards whatever the test made of it."""
+    postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield schema
+    drop_schema(schema)
+
+
+@pytest.fixture
+def pg_unmigrated_url(pg_schema: str) -> str:
+    """A store URL naming this test's schema, which nobody has migrated."""
+    return with_query(postgres_url(), schema=pg_schema)
+
+
+@pytest.fixture
+def pg_url(pg_unmigrated_url: str) -> str:
+    """A store URL naming this test's schema, migrated by `store migrate`'s code."""
+    from clockodo_mcp.store.postgres import PostgresStore
+    from clockodo_mcp.store.url import parse_postgres_url
+
+    PostgresStore(parse_postgres_url(pg_unmigrated_url)).migrate()
+    return pg_unmigrated_url
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """The URL of an empty store: a new SQLite file, or a fresh migrated PostgreSQL schema."""
+    if backend == "sqlite":
+        return sqlite_url(tmp_path / "data" / "store.sqlite3")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def open_same(store_url: str, clock: FrozenClock) -> Iterator[Callable[[], Store]]:
+    """Opens another store on the same URL (another process would); all are closed after the test."""
+    opened: list[Store] = []
+
+    def open_one() -> Store:
+        store = open_store(store_url, now=clock.now)
+        opened.append(store)
+        return store
+
+    yield open_one
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_same: Callable[[], Store]) -> Store:
+    """The store under test, on each backend."""
+    return open_same()
