@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
@@ -12,6 +13,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
+
+from tests.store.helpers import drop_schema, postgres_url, with_query
 
 T = TypeVar("T")
 
@@ -117,3 +120,30 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for report in unexpected:
             print(f"\nCI must not skip: {report.nodeid}: {report.longrepr}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# PostgreSQL for every test that needs it (the store, the server on a shared store, the replicas): a schema of the
+# test's own, so that parallel tests share the server without sharing state.
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A schema name of this test's own, not created yet; dropped afterwards whatever the test made of it."""
+    postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    yield schema
+    drop_schema(schema)
+
+
+@pytest.fixture
+def pg_unmigrated_url(pg_schema: str) -> str:
+    """A store URL naming this test's schema, which nobody has migrated."""
+    return with_query(postgres_url(), schema=pg_schema)
+
+
+@pytest.fixture
+def pg_url(pg_unmigrated_url: str) -> str:
+    """A store URL naming this test's schema, migrated by `store migrate`'s code."""
+    from clockodo_mcp.store.postgres import PostgresStore
+    from clockodo_mcp.store.url import parse_postgres_url
+
+    PostgresStore(parse_postgres_url(pg_unmigrated_url)).migrate()
+    return pg_unmigrated_url

@@ -42,6 +42,7 @@ from clockodo_mcp.audit.log import (
 from clockodo_mcp.audit.pg_url import mask_text, mask_url, parse_postgres_url
 from clockodo_mcp.audit.verify import ChainWalk, VerifyResult, line_problem
 from clockodo_mcp.clock import SYSTEM_CLOCK
+from clockodo_mcp.store.base import StoreUnavailable
 
 DEFAULT_LOG = "main"
 _BATCH = 500
@@ -86,8 +87,8 @@ def _problem(exc: BaseException, location: str) -> str:
     """Why the store failed, with what to do about the failures an operator can fix."""
     if isinstance(exc, psycopg.errors.UndefinedTable):
         return (
-            f"the audit tables are missing in {location}: open the store once so that its migrations create them, "
-            "or check the database and ?schema= of the store URL"
+            f"the audit tables are missing in {location}: run `clockodo-mcp store migrate` with this store URL, "
+            "which creates them, or check the database and ?schema= of the store URL"
         )
     return _reason(exc)
 
@@ -224,7 +225,7 @@ class PostgresAuditLog:
                     return self._append_in(conn, bodies, key)
         except AuditWriteError:
             raise
-        except (psycopg.OperationalError, psycopg.InterfaceError, TimeoutError) as exc:
+        except (psycopg.OperationalError, psycopg.InterfaceError, TimeoutError, StoreUnavailable) as exc:
             # The server is gone or unreachable (not a refusal of the data): reads may go on without a record.
             raise AuditUnreachable(
                 f"Could not write the audit log {self.location}: {_problem(exc, self._location)}"

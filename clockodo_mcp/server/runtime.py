@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import anyio
 import httpx
 
-from clockodo_mcp.audit import AuditLog, default_audit_path
+from clockodo_mcp.audit import AuditLog, AuditSink, default_audit_path
 from clockodo_mcp.clock import SYSTEM_CLOCK, Clock
 from clockodo_mcp.clockodo import (
     ClockodoClient,
@@ -26,11 +26,24 @@ from clockodo_mcp.domain.account import Account
 from clockodo_mcp.domain.masterdata import MasterData, load_master_data
 from clockodo_mcp.domain.running import TimerHints
 from clockodo_mcp.domain.tasks import gather
+from clockodo_mcp.server.budget import StoreBudget
 from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.tokens import ConfirmationTokens
 from clockodo_mcp.store import Store, StoreConfigError, default_store_url, open_store
 
 logger = logging.getLogger("clockodo_mcp")
+
+
+def default_audit(store: Store, config: ServerConfig, clock: Clock) -> AuditSink:
+    """The audit chain in the PostgreSQL store itself (one chain for every replica), else the JSON Lines file whose
+    head the store anchors."""
+    if getattr(store, "backend", None) == "postgresql":
+        from clockodo_mcp.audit.pg import ConnectionPool, PostgresAuditLog
+
+        assert isinstance(store, ConnectionPool)  # PostgresStore lends its pool's connections
+        return PostgresAuditLog(store, location=store.location, now=clock.now)
+    return AuditLog(config.audit_path or default_audit_path(), now=clock.now, anchor=store)
+
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 DEFAULT_CURRENCY = "EUR"
@@ -65,7 +78,7 @@ class Runtime:
                 raise ConfigError(str(error)) from None
         # The write journal, the nonce ledger and the audit anchor; opened on first use, so reads work without it.
         self.store: Store = store
-        self.audit = audit or AuditLog(config.audit_path or default_audit_path(), now=clock.now, anchor=store)
+        self.audit: AuditSink = audit or default_audit(store, config, clock)
         if config.api_key:
             self.audit.add_secret(config.api_key)  # scrubbed even from error texts
         self.tokens = tokens or ConfirmationTokens.from_env(
@@ -86,6 +99,11 @@ class Runtime:
         # Unsettled changes are reconciled once per process, before the first call is served (`reconcile.py`).
         self.startup_lock = anyio.Lock()
         self.reconciled = False
+
+    def shared_budget(self, api_user: str) -> StoreBudget | None:
+        """Clockodo's limit for `api_user`, counted in the store for every replica; None on an embedded store, whose
+        processes (one person's clients on one machine) keep their own windows."""
+        return StoreBudget(self.store, api_user) if getattr(self.store, "backend", None) == "postgresql" else None
 
     def now(self) -> datetime:
         """The current instant from the runtime's clock, aware UTC."""
@@ -119,6 +137,7 @@ class Runtime:
                     rate_limit=self._rate_limit,
                     retry=self._retry,
                     timeout=self._timeout,
+                    shared_budget=self.shared_budget(self.config.api_user),
                 )
                 await client.__aenter__()
                 self._client = client

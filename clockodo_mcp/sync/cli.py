@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
+from clockodo_mcp.audit import AuditLog
 from clockodo_mcp.clock import Clock, clock_for, today_from_env
 from clockodo_mcp.clockodo import ClockodoError
 from clockodo_mcp.sync.engine import (
@@ -180,7 +181,9 @@ def cmd_sync(args: argparse.Namespace, make_runtime: Callable[[argparse.Namespac
             return []
         return changes_rows(store, clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
 
-    options = SyncOptions(since=since, window_days=args.window_days, audit_path=runtime.audit.path, changes=changes)
+    # The mirror copies the audit trail from the JSON Lines file; a chain kept in PostgreSQL is not mirrored (yet).
+    audit_path = runtime.audit.path if isinstance(runtime.audit, AuditLog) else None
+    options = SyncOptions(since=since, window_days=args.window_days, audit_path=audit_path, changes=changes)
     try:
         return asyncio.run(
             run_sync(runtime, url, options, clock=clock, quiet=args.quiet, every=every, stream=sys.stderr)

@@ -559,7 +559,9 @@ def test_a_lost_connection_fails_the_append_and_stores_nothing(audit: PostgresAu
 def test_missing_tables_fail_the_append_and_verify_with_a_fix() -> None:
     for pg in fresh_schema(tables=False):
         log, connect = pg_audit_from_url(pg.url, key=KEY)
-        with pytest.raises(AuditWriteError, match=r"the audit tables are missing in .* open the store once"):
+        with pytest.raises(
+            AuditWriteError, match=r"the audit tables are missing in .* run `clockodo-mcp store migrate`"
+        ):
             log.append({"kind": "intent"})
         with pytest.raises(AuditReadError, match="the audit tables are missing in the database"):
             verify_pg(connect, key=KEY)

@@ -6,7 +6,6 @@ PostgreSQL tests run in parallel (pytest-xdist) against one server, so each gets
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,34 +13,9 @@ import pytest
 
 from clockodo_mcp.clock import FrozenClock
 from clockodo_mcp.store import Store, open_store, sqlite_url
-from tests.store.helpers import NOW, drop_schema, postgres_url, with_query
+from tests.store.helpers import NOW
 
 BACKENDS = ("sqlite", "postgresql")
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    """A schema name of this test's own, not created yet; dropped afterwards whatever the test made of it."""
-    postgres_url()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    yield schema
-    drop_schema(schema)
-
-
-@pytest.fixture
-def pg_unmigrated_url(pg_schema: str) -> str:
-    """A store URL naming this test's schema, which nobody has migrated."""
-    return with_query(postgres_url(), schema=pg_schema)
-
-
-@pytest.fixture
-def pg_url(pg_unmigrated_url: str) -> str:
-    """A store URL naming this test's schema, migrated by `store migrate`'s code."""
-    from clockodo_mcp.store.postgres import PostgresStore
-    from clockodo_mcp.store.url import parse_postgres_url
-
-    PostgresStore(parse_postgres_url(pg_unmigrated_url)).migrate()
-    return pg_unmigrated_url
 
 
 @pytest.fixture

@@ -20,9 +20,10 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clockodo_mcp.audit import verify
+from clockodo_mcp.audit.pg import verify_pg
 from clockodo_mcp.fake.demo import seed
 from clockodo_mcp.fake.server import BackgroundFakeServer
-from clockodo_mcp.store import open_store
+from clockodo_mcp.store import SQLiteStore, open_store
 from tests.store.race_worker import NOW
 
 pytestmark = pytest.mark.slow
@@ -117,6 +118,8 @@ def env(tmp_path: Path, store_url: str) -> dict[str, str]:
         "CLOCKODO_MCP_SECRET": "one secret shared by every serve process",
         "CLOCKODO_MCP_STORE": store_url,
         "CLOCKODO_MCP_AUDIT_LOG": str(tmp_path / "audit.jsonl"),
+        # A PostgreSQL store keeps the audit chain itself, signed with the key every replica shares.
+        "CLOCKODO_MCP_AUDIT_KEY": "an audit key shared by every serve process, 32+ characters",
     }
 
 
@@ -180,6 +183,11 @@ def test_two_processes_confirming_one_token_at_once_apply_it_exactly_once(fake, 
     store = open_store(store_url)
     changes = store.list_changes(limit=1000)
     assert Counter(c.status for c in changes) == {"applied": 2 * RACES_PER_TOOL}
-    audit = verify(tmp_path / "audit.jsonl", store=store)  # three processes appended to one keyed, anchored chain
+    # three processes appended to one keyed chain: the file anchored in SQLite, or the chain in PostgreSQL
+    keyed = {"CLOCKODO_MCP_AUDIT_KEY": env["CLOCKODO_MCP_AUDIT_KEY"]}
+    if isinstance(store, SQLiteStore):
+        audit = verify(tmp_path / "audit.jsonl", store=store, environ=keyed)
+    else:
+        audit = verify_pg(store, environ=keyed)
     store.close()
     assert audit.ok, audit.reason
