@@ -60,3 +60,18 @@ async def connected(base: str, token: str, **client: Any) -> AsyncIterator[Clien
     http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
     async with http, Client(streamable_http_client(f"{base}/mcp", http_client=http), **client) as mcp:
         yield mcp
+
+
+class WhoAsks:
+    """The fake behind a wire that notes which Clockodo user asked for which path."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.state = app.state
+        self.asked: list[tuple[str, str]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            user = dict(scope["headers"]).get(b"x-clockodoapiuser", b"").decode()
+            self.asked.append((user, scope["path"]))
+        await self.app(scope, receive, send)

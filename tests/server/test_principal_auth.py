@@ -21,7 +21,7 @@ from clockodo_mcp.store import SQLiteStore, open_store, sqlite_url
 from tests.server.conftest import call, call_error
 from tests.server.gating import LOG
 from tests.server.live import serving
-from tests.server.shared_endpoint import add_principal, connected, endpoint, shared_runtime
+from tests.server.shared_endpoint import WhoAsks, add_principal, connected, endpoint, shared_runtime
 
 pytestmark = pytest.mark.slow
 STREAMABLE = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -61,21 +61,6 @@ async def test_a_worker_cannot_read_through_the_owners_credentials(shared, token
     assert "403" in refused
     assert "Workers can only" in refused
     assert "timers" in allowed
-
-
-class WhoAsks:
-    """The fake behind a wire that notes which Clockodo user asked for which path."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.state = app.state
-        self.asked: list[tuple[str, str]] = []
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            user = dict(scope["headers"]).get(b"x-clockodoapiuser", b"").decode()
-            self.asked.append((user, scope["path"]))
-        await self.app(scope, receive, send)
 
 
 async def test_each_principal_sees_their_own_account_and_master_data(fake_app, audit_path, store_url):
