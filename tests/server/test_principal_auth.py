@@ -3,6 +3,7 @@ moment it is removed, on every replica sharing the store."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from clockodo_mcp.server.config import ConfigError, ServerConfig
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.transports import http_app
 from clockodo_mcp.store import SQLiteStore, open_store, sqlite_url
+from clockodo_mcp.store.cli import show_command
 from tests.server.conftest import call, call_error
 from tests.server.gating import LOG
 from tests.server.live import serving
@@ -149,6 +151,9 @@ async def test_audit_records_and_the_journal_name_the_principal_and_each_sees_on
     change = shared.store.get_change(done["change_id"])
     assert change is not None
     assert change.principal == "otto"
+    shown = io.StringIO()
+    assert show_command(shared.store, change.change_id, shown) == 0
+    assert "for principal 'otto'" in shown.getvalue()
     intents = [r for r in iter_records(audit_path) if r["kind"] == "intent" and r["tool"] == "log_time"]
     assert [r["caller"]["principal"] for r in intents] == ["otto", "otto"]
     reads = [r for r in iter_records(audit_path) if r["kind"] == "intent" and r["tool"] == "resources/read"]
