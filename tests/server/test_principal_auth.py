@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from tests.server.conftest import call, call_error
 from tests.server.gating import LOG
 from tests.server.live import serving
 from tests.server.shared_endpoint import WhoAsks, add_principal, connected, endpoint, shared_runtime
+from tests.store.helpers import drop_schema, postgres_url, with_query
 
 pytestmark = pytest.mark.slow
 STREAMABLE = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -117,9 +120,27 @@ async def test_missing_malformed_and_unknown_tokens_get_the_same_401(shared, tok
     assert allowed.status_code == 200
 
 
-async def test_a_removed_token_is_refused_at_once_by_every_replica(fake_app, tmp_path, store_url):
-    one = shared_runtime(fake_app, tmp_path / "audit-one.jsonl", store_url)
-    two = shared_runtime(fake_app, tmp_path / "audit-two.jsonl", store_url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def replicated_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of the store the replicas share: an SQLite file, or a fresh migrated PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path / "replicated.sqlite3")
+        return
+    from clockodo_mcp.store.postgres import PostgresStore
+    from clockodo_mcp.store.url import parse_postgres_url
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    url = with_query(postgres_url(), schema=schema)
+    try:
+        PostgresStore(parse_postgres_url(url)).migrate()
+        yield url
+    finally:
+        drop_schema(schema)
+
+
+async def test_a_removed_token_is_refused_at_once_by_every_replica(fake_app, tmp_path, replicated_store):
+    one = shared_runtime(fake_app, tmp_path / "audit-one.jsonl", replicated_store)
+    two = shared_runtime(fake_app, tmp_path / "audit-two.jsonl", replicated_store)
     token = add_principal(one.store, "otto", OWNER_EMAIL, OWNER_KEY)
     with endpoint(one) as first, endpoint(two) as second:
         for base in (first, second):

@@ -1,31 +1,19 @@
-"""The journal filtered by principal: what a person of a shared endpoint lists (`list_changes`, `changes`)."""
+"""The journal filtered by principal, on every backend: what a person of a shared endpoint lists (`list_changes`,
+`clockodo://changes`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
+import dataclasses
 
-from clockodo_mcp.store import NewChange, SQLiteStore
-
-NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+from clockodo_mcp.store import Store
+from tests.store.helpers import new_change
 
 
-def journalled(store: SQLiteStore, change_id: str, principal: str | None, tool: str = "log_time") -> None:
-    store.begin_change(
-        NewChange(
-            change_id=change_id,
-            tool=tool,
-            args={},
-            before=None,
-            planned=None,
-            confirmed_by="token",
-            principal=principal,
-        )
-    )
+def journalled(store: Store, change_id: str, principal: str | None, tool: str = "log_time") -> None:
+    store.begin_change(dataclasses.replace(new_change(change_id, nonce=None, tool=tool), principal=principal))
 
 
-def test_changes_are_listed_and_counted_per_principal(tmp_path: Path):
-    store = SQLiteStore(tmp_path / "store.sqlite3", now=lambda: NOW)
+def test_changes_are_listed_and_counted_per_principal(store: Store) -> None:
     journalled(store, "a1", "anna")
     journalled(store, "b1", "bert")
     journalled(store, "a2", "anna", tool="edit_entry")
