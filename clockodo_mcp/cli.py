@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import anyio
 
 from clockodo_mcp import __version__
-from clockodo_mcp.server.config import ConfigError, ServerConfig, config_from_env, parse_toolsets
+from clockodo_mcp.server.config import ConfigError, ServerConfig, config_from_env, env_flag, parse_toolsets
 
 if TYPE_CHECKING:
     from clockodo_mcp.fake.webhooks import Webhooks
@@ -83,6 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated Host values allowed beyond loopback (or CLOCKODO_MCP_ALLOWED_HOSTS)",
     )
     serve.add_argument("--auth-token", help="bearer token required on HTTP (or CLOCKODO_MCP_HTTP_TOKEN)")
+    serve.add_argument(
+        "--principals",
+        action="store_true",
+        default=env_flag(os.environ, "CLOCKODO_MCP_PRINCIPALS"),
+        help="a shared endpoint (http only): each request acts for the person its bearer token names "
+        "(`clockodo-mcp principals add`); or CLOCKODO_MCP_PRINCIPALS=1",
+    )
     serve.add_argument(
         "--webhook-path",
         help="where Clockodo's webhooks are received into the mirror (or CLOCKODO_MCP_WEBHOOK_PATH; default "
@@ -170,11 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--json", action="store_true")
     _add_server_options(reconcile)
 
+    from clockodo_mcp.principals_cli import add_principals_parser
     from clockodo_mcp.store.cli import add_store_parser
     from clockodo_mcp.sync.cli import add_sync_parser
 
     add_store_parser(sub, STORE_HELP)
     add_sync_parser(sub, _add_server_options)
+    add_principals_parser(sub, STORE_HELP)
     return parser
 
 
@@ -208,10 +217,11 @@ def server_config(args: argparse.Namespace) -> ServerConfig:
         "demo": bool(args.demo),
         "demo_today": pinned_today(args) if args.demo else None,
         "webhook_path": getattr(args, "webhook_path", None),
+        "principals": getattr(args, "principals", None) or None,
     }
     if args.toolsets is not None:
         overrides["toolsets"] = parse_toolsets(args.toolsets)
-    if not args.demo:
+    if not args.demo and not getattr(args, "principals", False):  # a shared endpoint has no credentials of its own
         credentials = resolve_credentials(args.api_user, args.api_key)
         if credentials is not None:
             overrides |= {
@@ -230,7 +240,7 @@ def make_runtime(config: ServerConfig) -> Runtime:
         from clockodo_mcp.server.demo import demo_runtime
 
         return demo_runtime(config, today=config.demo_today)
-    if not config.api_user or not config.api_key:
+    if not config.principals and (not config.api_user or not config.api_key):
         raise ConfigError(
             "No Clockodo credentials found. Run `clockodo-mcp login` (stores them in the system keyring), or set "
             "CLOCKODO_API_USER and CLOCKODO_API_KEY, or try `clockodo-mcp serve --demo`."
@@ -248,8 +258,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = server_config(args)
     token = args.auth_token or os.environ.get("CLOCKODO_MCP_HTTP_TOKEN")
     allowed = [h.strip() for h in args.allowed_hosts.split(",") if h.strip()]
-    if args.transport != "stdio":
-        security_settings(args.host, args.port, allowed, token)  # refuse an unsafe bind before anything starts
+    if config.principals:
+        from clockodo_mcp.principals_cli import serve_checks
+
+        serve_checks(args.transport, args.demo, token)
+    if args.transport != "stdio":  # refuse an unsafe bind before anything starts
+        security_settings(args.host, args.port, allowed, token, principals=config.principals)
     runtime = make_runtime(config)
     from clockodo_mcp.store import StoreError, check_ready
 
@@ -272,6 +286,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         allowed_hosts=allowed,
         auth_token=token,
         webhooks=webhooks,
+        principals=runtime.store if config.principals else None,
     )
     path = "/sse" if args.transport == "sse" else "/mcp"
     print(f"clockodo-mcp listening on http://{args.host}:{args.port}{path}", file=sys.stderr)
@@ -517,6 +532,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return doctor(lambda: server_config(args), as_json=args.json)
 
 
+def cmd_principals(args: argparse.Namespace) -> int:
+    """principals keygen | add | list | remove."""
+    from clockodo_mcp.principals_cli import principals_command
+
+    return principals_command(args)
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     """Mirror the account into DuckDB, PostgreSQL or Parquet."""
     from clockodo_mcp.sync.cli import cmd_sync as sync
@@ -538,6 +560,7 @@ COMMANDS = {
     "changes": cmd_changes,
     "store": cmd_store,
     "sync": cmd_sync,
+    "principals": cmd_principals,
 }
 
 

@@ -12,9 +12,11 @@ from mcp.server.mcpserver.tools import Tool
 from clockodo_mcp import __version__
 from clockodo_mcp.server.calls import audited, strict_tool
 from clockodo_mcp.server.instructions import instructions
+from clockodo_mcp.server.principal import principal_middleware
 from clockodo_mcp.server.prompts import add_prompts
 from clockodo_mcp.server.reconcile import reconcile_on_start
 from clockodo_mcp.server.registry import ToolSpec, selected_tools
+from clockodo_mcp.server.request_state import request_state_security
 from clockodo_mcp.server.resources import add_resources
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.schemas import ClockodoServer
@@ -43,6 +45,11 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         if specs is not None
         else selected_tools(read_only=runtime.config.read_only, toolsets=runtime.config.toolsets)
     )
+    shared = runtime.config.principals
+    if shared:
+        # The mirror holds the account as its sync user sees it: served to every principal, it would bypass
+        # Clockodo's rights (a worker reading the owner's figures).
+        chosen = [spec for spec in chosen if spec.toolset != "warehouse"]
     # Strict tools (unknown arguments refused, rejections audited) are handed to the server ready-made.
     tools: list[Tool] = [served_tool(spec) for spec in chosen]
     server = ClockodoServer(
@@ -54,6 +61,10 @@ def build_server(runtime: Runtime, *, specs: list[ToolSpec] | None = None) -> MC
         log_level="WARNING",  # INFO would log every Clockodo request (httpx) to stderr
         tools=tools,
         extensions=[apps_extension()],  # the views (MCP Apps) linked from the tools' _meta.ui
+        # Shared with CLOCKODO_MCP_SECRET, so any replica resumes a form another one asked.
+        request_state_security=request_state_security(),
+        # Each MCP message acts for the principal of the HTTP request that carried it.
+        middleware=[principal_middleware] if shared else None,
     )
     add_resources(server, runtime, warehouse=any(spec.toolset == "warehouse" for spec in chosen))
     add_prompts(server, chosen, runtime.now)

@@ -23,6 +23,7 @@ from clockodo_mcp.server.arguments import explain, strict_model
 from clockodo_mcp.server.bounds import bounded, serialize
 from clockodo_mcp.server.errors import to_tool_error
 from clockodo_mcp.server.models import ToolOutput
+from clockodo_mcp.server.principal import current_name
 from clockodo_mcp.server.registry import ToolFn, ToolSpec
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.sessions import rate_key
@@ -57,7 +58,8 @@ def jsonable(value: Any) -> Any:
 
 
 def caller_of(ctx: Context[Any, Any]) -> dict[str, Any]:
-    """Who is calling, as far as the transport tells (client name, request id)."""
+    """Who is calling, as far as the transport tells (client name, request id), and on a shared endpoint the
+    principal the call acts for."""
     caller: dict[str, Any] = {"request_id": str(ctx.request_id)}
     try:
         params = ctx.request_context.session.client_params
@@ -65,7 +67,13 @@ def caller_of(ctx: Context[Any, Any]) -> dict[str, Any]:
             caller["client"] = f"{params.client_info.name} {params.client_info.version}"
     except AttributeError:  # a transport without a session object
         caller["client"] = None
-    return caller
+    return caller | principal_caller()
+
+
+def principal_caller() -> dict[str, Any]:
+    """`{"principal": name}` for a call on a shared endpoint; nothing on the single-user server."""
+    name = current_name()
+    return {"principal": name} if name is not None else {}
 
 
 def to_result(value: Any) -> Any:

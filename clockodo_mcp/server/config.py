@@ -51,11 +51,16 @@ class ServerConfig:
     mirror_max_age_minutes: int = 60  # CLOCKODO_MCP_MIRROR_MAX_AGE: older, the monitoring tools answer without it
     webhook_token: str | None = None  # CLOCKODO_MCP_WEBHOOK_TOKEN: receive Clockodo's webhooks into the mirror
     webhook_path: str = "/webhooks/clockodo"  # CLOCKODO_MCP_WEBHOOK_PATH
+    # serve --principals (or CLOCKODO_MCP_PRINCIPALS=1 for serve): a shared endpoint, each request acting for the
+    # principal its bearer token names, with no Clockodo credentials of its own
+    principals: bool = False
 
     def describe_credentials(self) -> str:
         """Where the credentials come from, never the key itself."""
         if self.demo:
             return "demo company (built-in fake Clockodo, no credentials needed)"
+        if self.principals:
+            return "each request's principal (shared endpoint, no credentials of its own)"
         return f"{self.api_user or '(no user)'} from {self.credential_source}"
 
 

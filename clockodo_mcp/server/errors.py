@@ -24,6 +24,9 @@ from clockodo_mcp.clockodo import (
 from clockodo_mcp.domain.names import NameResolutionError
 from clockodo_mcp.domain.periods import PeriodError
 from clockodo_mcp.domain.writes.plan import WriteRefused, WriteRejected
+from clockodo_mcp.principals import PrincipalsError
+from clockodo_mcp.server.principal import current_name
+from clockodo_mcp.server.runtime import NoPrincipal
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -47,6 +50,14 @@ def _nothing_changed(write: bool) -> str:
 def clockodo_message(error: ClockodoError, *, write: bool) -> str:
     """What Clockodo's error means for the agent, and what to do next."""
     tail = _nothing_changed(write)
+    name = current_name()
+    if isinstance(error, ClockodoAuthenticationError) and name is not None:
+        return (
+            f"Clockodo refused the API key stored for principal {name!r} (401): it is wrong, expired or revoked. "
+            f"Ask the endpoint's admin to run `clockodo-mcp principals remove {name}` and `clockodo-mcp principals "
+            f"add {name} --email <your Clockodo e-mail>` again with a new API key (then use the new bearer "
+            f"token).{tail}"
+        )
     if isinstance(error, ClockodoAuthenticationError):
         return (
             "Clockodo rejected the credentials (401): the API key is wrong, expired or revoked. Ask the user to run "
@@ -104,6 +115,8 @@ def to_tool_error(error: BaseException, *, tool: str, write: bool) -> tuple[Tool
         return ToolError(f"{error}{_nothing_changed(write)}"), "rejected"
     if isinstance(error, ClockodoError):
         return ToolError(clockodo_message(error, write=write)), "error"
+    if isinstance(error, PrincipalsError | NoPrincipal):  # this person's key cannot be used: what to do instead
+        return ToolError(f"{error}{_nothing_changed(write)}"), "error"
     if isinstance(error, ValidationError):  # a model the tool built itself failed: our bug, not the arguments
         logger.error("Invalid model in tool %s", tool, exc_info=error)
         return ToolError(

@@ -45,6 +45,7 @@ from clockodo_mcp.server.confirm import CLICKED, Confirmation
 from clockodo_mcp.server.errors import NotApplied, OutcomeUnknown, Refused
 from clockodo_mcp.server.expect import check
 from clockodo_mcp.server.models import ToolOutput
+from clockodo_mcp.server.principal import current_name
 from clockodo_mcp.server.runtime import Runtime
 from clockodo_mcp.server.tokens import (
     TokenError,
@@ -119,7 +120,7 @@ async def precheck(runtime: Runtime, token: str, tool: str, bound: Mapping[str, 
     "nothing to change") instead of the truth: the token was already used, by which change and when.
     """
     try:
-        verified = runtime.tokens.verify(token, tool, bound)
+        verified = runtime.tokens.verify(token, tool, bound, principal=current_name())
     except TokenError as error:
         raise Refused(str(error)) from None
     refusal = await _spent_refusal(runtime, verified)
@@ -159,7 +160,7 @@ async def run_write(
     target_fp = fingerprint(current.target)
     if confirm_token is None:
         click = decision.mode == "click"
-        issued = runtime.tokens.issue(tool, bound, target_fp, click=click)
+        issued = runtime.tokens.issue(tool, bound, target_fp, click=click, principal=current_name())
         how = (
             "The user applies it with Confirm in the confirmation view shown with this preview (or cancels it there); "
             "a confirm_token from the model does not apply it."
@@ -330,6 +331,7 @@ async def _apply(
             undoes=current.undoes,
             expect=dump_expectation(current.expect),
             owner=OWNER,
+            principal=current_name(),
         )
         await anyio.to_thread.run_sync(runtime.store.begin_change, journal)
     except NonceSpent as spent:

@@ -29,8 +29,9 @@ from clockodo_mcp.domain.writes.expect import Expectation, load_expectation
 from clockodo_mcp.server.errors import Refused
 from clockodo_mcp.server.expect import check
 from clockodo_mcp.server.gate import OWNER, change_record, journal_outcome
+from clockodo_mcp.server.principal import acting_as
 from clockodo_mcp.server.runtime import Runtime
-from clockodo_mcp.store import UNSETTLED, Change, ChangeStatus, StoreError
+from clockodo_mcp.store import UNSETTLED, Change, ChangeStatus, Principal, StoreError
 
 logger = logging.getLogger("clockodo_mcp")
 
@@ -99,13 +100,40 @@ async def _audit(runtime: Runtime, event: dict[str, Any]) -> None:
         logger.error("The audit log could not record the reconciliation of %s: %s", event.get("call_id"), error)
 
 
+async def _maker_of(runtime: Runtime, change: Change) -> tuple[Principal | None, str | None]:
+    """(the principal whose client re-reads the change, None), or (None, why it cannot be re-read)."""
+    if change.principal is None:
+        if runtime.config.principals:
+            return None, (
+                "it was made by a single-user server, and this shared endpoint has no Clockodo credentials of its "
+                "own: run `clockodo-mcp changes reconcile` with that server's credentials"
+            )
+        return None, None
+    try:
+        known = await anyio.to_thread.run_sync(runtime.store.list_principals)
+    except StoreError as error:
+        return None, f"principal {change.principal!r}, who made it, cannot be looked up ({error})"
+    found = next((p for p in known if p.name == change.principal), None)
+    if found is None:
+        return None, (
+            f"principal {change.principal!r}, who made it, was removed, so it cannot be re-read with their Clockodo "
+            "rights; check its target in Clockodo by hand"
+        )
+    return found, None
+
+
 async def reconcile_change(runtime: Runtime, change: Change) -> Reconciled:
     """Re-check one unsettled change against Clockodo and record what was found (journal and audit log)."""
     busy = _still_applying(runtime, change)
     if busy is not None:
         return Reconciled(change.change_id, change.tool, change.status, "in_progress", busy)
     expect = load_expectation(change.expect)
-    verdict: Verdict = await check(runtime, expect)
+    actor, unreadable = await _maker_of(runtime, change)
+    if unreadable is not None:
+        verdict: Verdict = Verdict.undecided(unreadable)
+    else:
+        with acting_as(actor):  # re-read with the rights of whoever made the change
+            verdict = await check(runtime, expect)
     store = runtime.store
     if verdict.outcome == "applied" and verdict.applied is not None:
         applied = verdict.applied
@@ -125,6 +153,7 @@ async def reconcile_change(runtime: Runtime, change: Change) -> Reconciled:
                     "status": "ok",
                     "reconciled": change.status,
                     "change": to_plain_json(record),
+                    **({"caller": {"principal": change.principal}} if change.principal is not None else {}),
                 },
             )
         return Reconciled(change.change_id, change.tool, change.status, "applied", verdict.reason, applied.summary)

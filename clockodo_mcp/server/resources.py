@@ -25,8 +25,9 @@ import anyio
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.resources import FunctionResource, Resource, TextResource
 
-from clockodo_mcp.server.calls import audit_read
+from clockodo_mcp.server.calls import audit_read, principal_caller
 from clockodo_mcp.server.errors import to_tool_error
+from clockodo_mcp.server.principal import current_name
 from clockodo_mcp.server.tools.changes import change_out
 from clockodo_mcp.server.tools.common import runtime_context
 from clockodo_mcp.store.base import StoreError
@@ -143,6 +144,8 @@ class Reader:
         call_id = uuid.uuid4().hex
         started = runtime.clock.monotonic()
         intent = {"kind": "intent", "call_id": call_id, "tool": "resources/read", "write": False, "args": {"uri": uri}}
+        if caller := principal_caller():
+            intent["caller"] = caller
         outcome: dict[str, Any] = {"kind": "outcome", "call_id": call_id, "tool": "resources/read"}
         try:
             text = await read()
@@ -200,7 +203,10 @@ class Reader:
     async def changes(self) -> str:
         store = self.runtime.store
         try:
-            found = await anyio.to_thread.run_sync(lambda: store.list_changes(limit=RECENT_CHANGES, offset=0))
+            mine = current_name()  # on a shared endpoint, a person sees their own changes
+            found = await anyio.to_thread.run_sync(
+                lambda: store.list_changes(limit=RECENT_CHANGES, offset=0, principal=mine)
+            )
         except StoreError as error:
             raise ResourceError(f"The write journal cannot be read ({error}).") from None
         rows = [change_out(c).model_dump(mode="json") for c in found]
@@ -212,7 +218,8 @@ class Reader:
             found = await anyio.to_thread.run_sync(store.get_change, change_id)
         except StoreError as error:
             raise ResourceError(f"The write journal cannot be read ({error}).") from None
-        if found is None:
+        mine = current_name()
+        if found is None or (mine is not None and found.principal != mine):  # another person's: as if not there
             raise ResourceNotFoundError(
                 f"No change {change_id!r} in the journal. clockodo://changes lists the newest, with their change_id."
             )

@@ -34,6 +34,7 @@ __all__ = [
     "TokenMalformed",
     "TokenReused",
     "TokenStale",
+    "TokenWrongPrincipal",
     "TokenWrongTool",
     "VerifiedToken",
     "arguments_digest",
@@ -91,6 +92,12 @@ class TokenWrongTool(TokenError):
     """The token was issued for a different tool."""
 
     code = "token_wrong_tool"
+
+
+class TokenWrongPrincipal(TokenError):
+    """The token was issued to another principal of a shared endpoint (or outside one)."""
+
+    code = "token_wrong_principal"
 
 
 class TokenArgumentsChanged(TokenError):
@@ -181,10 +188,17 @@ class ConfirmationTokens:
         return cls(secret, ttl_seconds=ttl_seconds, now=now)
 
     def issue(
-        self, tool: str, arguments: Mapping[str, Any], target_fingerprint: str, *, click: bool = False
+        self,
+        tool: str,
+        arguments: Mapping[str, Any],
+        target_fingerprint: str,
+        *,
+        click: bool = False,
+        principal: str | None = None,
     ) -> IssuedToken:
         """A token that authorises exactly this tool, these arguments and this previewed target state; `click`: only
-        through the confirmation view's Confirm button (signed into the token, so it cannot be stripped)."""
+        through the confirmation view's Confirm button (signed into the token, so it cannot be stripped); `principal`:
+        only for that person of a shared endpoint."""
         exp = math.floor(self._now()) + self.ttl_seconds
         payload: dict[str, Any] = {
             "v": _VERSION,
@@ -196,6 +210,8 @@ class ConfirmationTokens:
         }
         if click:
             payload["click"] = True
+        if principal is not None:
+            payload["who"] = principal
         body = canonical_json(payload).encode("utf-8")
         token = f"{_b64encode(body)}.{_b64encode(self._sign(body))}"
         return IssuedToken(token=token, expires_at=dt.datetime.fromtimestamp(exp, dt.UTC))
@@ -214,7 +230,13 @@ class ConfirmationTokens:
             return None
 
     def verify(
-        self, token: str, tool: str, arguments: Mapping[str, Any], current_fingerprint: str | None = None
+        self,
+        token: str,
+        tool: str,
+        arguments: Mapping[str, Any],
+        current_fingerprint: str | None = None,
+        *,
+        principal: str | None = None,
     ) -> VerifiedToken:
         """The verified token, or a ``TokenError`` saying why it is refused and that nothing changed.
 
@@ -244,6 +266,11 @@ class ConfirmationTokens:
             raise TokenWrongTool(
                 f"This confirm_token was issued for the tool {payload['tool']}, not {tool}; a token only "
                 f"authorises the call it was previewed for. {nothing} {_fresh_preview(tool)}"
+            )
+        if payload.get("who") != principal:
+            raise TokenWrongPrincipal(
+                "This confirm_token was issued to someone else on this endpoint: a token only authorises the "
+                f"person whose preview it came with. {nothing} {_fresh_preview(tool)}"
             )
         if not hmac.compare_digest(str(payload["args"]), arguments_digest(arguments)):
             raise TokenArgumentsChanged(

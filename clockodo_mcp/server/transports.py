@@ -16,7 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clockodo_mcp.server.asgi import json_error
 from clockodo_mcp.server.config import ConfigError
+from clockodo_mcp.server.principal import PrincipalAuth
 from clockodo_mcp.server.shutdown import GRACE_SECONDS, BoundedServer, Draining
+from clockodo_mcp.store import Store
 
 HttpTransport = Literal["sse", "http"]
 LOOPBACK_NAMES = ("localhost",)
@@ -33,9 +35,10 @@ def is_loopback(host: str) -> bool:
 
 
 def security_settings(
-    host: str, port: int, allowed_hosts: Sequence[str], auth_token: str | None
+    host: str, port: int, allowed_hosts: Sequence[str], auth_token: str | None, *, principals: bool = False
 ) -> TransportSecuritySettings:
-    """DNS-rebinding protection for every bind; a non-loopback bind needs explicit hosts and a bearer token.
+    """DNS-rebinding protection for every bind; a non-loopback bind needs explicit hosts and a bearer token (or
+    principals, each with their own).
 
     On loopback the SDK's Origin check allows any port: `OriginGuard` narrows it to the port actually bound.
     """
@@ -48,7 +51,9 @@ def security_settings(
     missing = []
     if not allowed_hosts:
         missing.append("--allowed-hosts (the Host names clients use, e.g. mcp.example.com:8765)")
-    if not auth_token:
+    if principals:
+        pass  # every request carries its principal's token (PrincipalAuth)
+    elif not auth_token:
         missing.append("a bearer token (--auth-token or CLOCKODO_MCP_HTTP_TOKEN, at least 24 characters)")
     elif len(auth_token) < 24:
         missing.append("a longer bearer token (at least 24 characters)")
@@ -155,17 +160,26 @@ def http_app(
     allowed_hosts: Sequence[str] = (),
     auth_token: str | None = None,
     webhooks: Callable[[ASGIApp], ASGIApp] | None = None,
+    principals: Store | None = None,
 ) -> ASGIApp:
     """The ASGI app for SSE (`/sse`) or streamable HTTP (`/mcp`), secured as described above.
 
-    `webhooks` wraps the app in front of the bearer check (Clockodo authenticates by a token in the body)."""
-    security = security_settings(host, port, allowed_hosts, auth_token)
+    `webhooks` wraps the app in front of the bearer check (Clockodo authenticates by a token in the body).
+    `principals`: a shared endpoint, every request's bearer token looked up in this store (`PrincipalAuth`)."""
+    if principals is not None and auth_token:
+        raise ConfigError(
+            "--principals and --auth-token exclude each other: on a shared endpoint every person has their own "
+            "bearer token (`clockodo-mcp principals add`). Drop --auth-token (and unset CLOCKODO_MCP_HTTP_TOKEN)."
+        )
+    security = security_settings(host, port, allowed_hosts, auth_token, principals=principals is not None)
     app: Starlette
     if transport == "sse":
         app = server.sse_app(transport_security=security, host=host)
     else:
         app = server.streamable_http_app(transport_security=security, host=host)
     secured: ASGIApp = BearerAuth(app, auth_token) if auth_token else app
+    if principals is not None:
+        secured = PrincipalAuth(app, principals)
     if webhooks is not None:
         secured = webhooks(secured)
     return OriginGuard(secured, host, port, allowed_hosts)

@@ -231,11 +231,19 @@ class Store(Protocol):
         offset: int = 0,
         statuses: tuple[ChangeStatus, ...] | None = None,
         tool: str | None = None,
+        principal: str | None = None,
     ) -> list[Change]:
-        """Changes (without steps, with their live undo), newest first, optionally only some statuses or one tool's."""
+        """Changes (without steps, with their live undo), newest first, optionally only some statuses, one tool's or
+        one principal's (None: everybody's)."""
         ...
 
-    def count_changes(self, *, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None) -> int:
+    def count_changes(
+        self,
+        *,
+        statuses: tuple[ChangeStatus, ...] | None = None,
+        tool: str | None = None,
+        principal: str | None = None,
+    ) -> int:
         """How many changes `list_changes` would page through with the same filters."""
         ...
 

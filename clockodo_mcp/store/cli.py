@@ -44,6 +44,7 @@ def change_as_json(change: Change) -> dict[str, Any]:
         "tool": change.tool,
         "status": change.status,
         "confirmed_by": change.confirmed_by,
+        "principal": change.principal,
         "created_at": _when(change),
         "updated_at": change.updated_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "args": change.args,
@@ -112,7 +113,11 @@ def show_command(store: Store, change_id: str, out: TextIO | None = None, *, as_
         print(json.dumps(data, indent=2, ensure_ascii=False), file=out)
         return 0
     print(f"change {change.change_id}: {change.tool}, {_STATUS_WORDS.get(change.status, change.status)}", file=out)
-    print(f"  confirmed by {change.confirmed_by} at {data['created_at']}, last updated {data['updated_at']}", file=out)
+    who = f" for principal {change.principal!r}" if change.principal else ""
+    print(
+        f"  confirmed by {change.confirmed_by}{who} at {data['created_at']}, last updated {data['updated_at']}",
+        file=out,
+    )
     for key in ("summary", "undoes", "undone_by", "args", "before", "planned", "result", "undo", "error", "steps"):
         value = data[key]
         if value not in (None, [], {}):

@@ -567,18 +567,25 @@ class PostgresStore:
         offset: int = 0,
         statuses: tuple[ChangeStatus, ...] | None = None,
         tool: str | None = None,
+        principal: str | None = None,
     ) -> list[Change]:
         """Newest first (by the time index, or the per-tool index), one page."""
-        clause, params = _filters(statuses, tool)
+        clause, params = _filters(statuses, tool, principal)
         query = (
             f"SELECT {_CHANGE_COLUMNS} FROM {_CHANGES} {clause} ORDER BY c.created_at DESC, c.seq DESC"
             " LIMIT %s OFFSET %s"
         )
         return self._read(lambda conn: [_change(r, ()) for r in conn.execute(query, (*params, limit, offset))])
 
-    def count_changes(self, *, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None) -> int:
+    def count_changes(
+        self,
+        *,
+        statuses: tuple[ChangeStatus, ...] | None = None,
+        tool: str | None = None,
+        principal: str | None = None,
+    ) -> int:
         """How many changes match the filters."""
-        clause, params = _filters(statuses, tool)
+        clause, params = _filters(statuses, tool, principal)
 
         def query(conn: Connection) -> int:
             row = conn.execute(f"SELECT count(*) FROM changes c {clause}", params).fetchone()
@@ -716,7 +723,9 @@ _CHANGE_COLUMNS = (
 _CHANGES = f"changes c LEFT JOIN changes u ON u.undoes = c.change_id AND u.status IN ({_LIVE_CHECK})"
 
 
-def _filters(statuses: tuple[ChangeStatus, ...] | None, tool: str | None) -> tuple[str, list[object]]:
+def _filters(
+    statuses: tuple[ChangeStatus, ...] | None, tool: str | None, principal: str | None = None
+) -> tuple[str, list[object]]:
     where: list[str] = []
     params: list[object] = []
     if statuses:
@@ -725,6 +734,9 @@ def _filters(statuses: tuple[ChangeStatus, ...] | None, tool: str | None) -> tup
     if tool is not None:
         where.append("c.tool = %s")
         params.append(tool)
+    if principal is not None:
+        where.append("c.principal = %s")
+        params.append(principal)
     return (f"WHERE {' AND '.join(where)}" if where else ""), params
 
 

@@ -442,9 +442,10 @@ class SQLiteStore:
         offset: int = 0,
         statuses: tuple[ChangeStatus, ...] | None = None,
         tool: str | None = None,
+        principal: str | None = None,
     ) -> list[Change]:
         """Newest first (by the time index, or the per-tool index), one page."""
-        clause, params = _filters(statuses, tool)
+        clause, params = _filters(statuses, tool, principal)
         sql = (
             f"SELECT {_CHANGE_COLUMNS} FROM {_CHANGES} {clause} ORDER BY c.created_at DESC, c.rowid DESC LIMIT ? "
             "OFFSET ?"
@@ -453,9 +454,15 @@ class SQLiteStore:
             lambda conn: [_change(row, ()) for row in conn.execute(sql, (*params, limit, offset)).fetchall()]
         )
 
-    def count_changes(self, *, statuses: tuple[ChangeStatus, ...] | None = None, tool: str | None = None) -> int:
+    def count_changes(
+        self,
+        *,
+        statuses: tuple[ChangeStatus, ...] | None = None,
+        tool: str | None = None,
+        principal: str | None = None,
+    ) -> int:
         """How many changes match the filters."""
-        clause, params = _filters(statuses, tool)
+        clause, params = _filters(statuses, tool, principal)
         return self._read(
             lambda conn: int(conn.execute(f"SELECT count(*) FROM changes c {clause}", params).fetchone()[0])
         )
@@ -563,7 +570,9 @@ _CHANGE_COLUMNS = (
 _CHANGES = f"changes c LEFT JOIN changes u ON u.undoes = c.change_id AND u.status IN ({_LIVE_CHECK})"
 
 
-def _filters(statuses: tuple[ChangeStatus, ...] | None, tool: str | None) -> tuple[str, list[object]]:
+def _filters(
+    statuses: tuple[ChangeStatus, ...] | None, tool: str | None, principal: str | None = None
+) -> tuple[str, list[object]]:
     where: list[str] = []
     params: list[object] = []
     if statuses:
@@ -572,6 +581,9 @@ def _filters(statuses: tuple[ChangeStatus, ...] | None, tool: str | None) -> tup
     if tool is not None:
         where.append("c.tool = ?")
         params.append(tool)
+    if principal is not None:
+        where.append("c.principal = ?")
+        params.append(principal)
     return (f"WHERE {' AND '.join(where)}" if where else ""), params
 
 

@@ -24,6 +24,7 @@ class WriteDeps:
     account: Account
     clock: Clock
     journal: Store  # read by undo (the change it reverts); writes to it are the gate's
+    principal: str | None = None  # the person a shared endpoint acts for: undo reverts only their own changes
 
     def now(self) -> datetime:
         """The current instant, aware UTC."""

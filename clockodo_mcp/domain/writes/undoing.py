@@ -173,6 +173,8 @@ async def undo(args: UndoArgs, deps: WriteDeps) -> Plan[Any, Any]:
     import clockodo_mcp.domain.writes.registry  # noqa: F401  (registers every kind's undo plan)
 
     change = await journalled(deps, args.change_id)
+    if change is not None and deps.principal is not None and change.principal != deps.principal:
+        change = None  # another person's change: theirs to undo, and not even confirmed to exist
     if change is None:
         raise WriteRejected(
             f"There is no change with change_id {args.change_id!r} in the write journal. {NOTHING} list_changes "

@@ -24,6 +24,7 @@ from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.confirm import CLICKED
 from clockodo_mcp.server.gate import OWNER
 from clockodo_mcp.server.models import ToolOutput
+from clockodo_mcp.server.principal import current_name
 from clockodo_mcp.server.registry import REGISTRY, tool
 from clockodo_mcp.server.tokens import TokenReused
 from clockodo_mcp.store import StoreError
@@ -53,7 +54,8 @@ def _views_only(ctx: Context[Any, Any], name: str) -> None:
 
 def _previewed_tool(ctx: Context[Any, Any], token: str) -> tuple[str, dict[str, Any]]:
     payload = runtime_of(ctx).tokens.peek(token)
-    if payload is None or payload.get("tool") not in REGISTRY or REGISTRY[payload["tool"]].read_only:
+    mine = payload is not None and payload.get("who") == current_name()  # another person's preview is not ours
+    if payload is None or not mine or payload.get("tool") not in REGISTRY or REGISTRY[payload["tool"]].read_only:
         raise ToolError(
             "Refused: this is not a confirmation token this server issued for a write. Nothing was changed."
         )
@@ -111,6 +113,7 @@ async def cancel_write(
         nonce_expires_at=expires,
         summary=summary,
         owner=OWNER,
+        principal=current_name(),
     )
 
     def spend() -> None:

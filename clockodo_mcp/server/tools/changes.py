@@ -19,6 +19,7 @@ from clockodo_mcp.domain.writes.undoing import UndoArgs, UndoPreview, change_sum
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.gate import WriteOut
 from clockodo_mcp.server.models import Compact, ListOutput
+from clockodo_mcp.server.principal import current_name
 from clockodo_mcp.server.registry import tool
 from clockodo_mcp.server.tools.common import OffsetArg, limit_field, paging_of, plain_text
 from clockodo_mcp.server.writes import WriteSpec, write_tool
@@ -119,9 +120,11 @@ async def list_changes(
 ) -> ChangesOut:
     """List the writes made through this server, newest first, with their status and the change_id that undo takes."""
     store = runtime_of(ctx).store
+    mine = current_name()  # on a shared endpoint, a person lists their own changes
 
     def page() -> tuple[int, list[Change]]:
-        return store.count_changes(tool=tool), store.list_changes(limit=limit, offset=offset, tool=tool)
+        total = store.count_changes(tool=tool, principal=mine)
+        return total, store.list_changes(limit=limit, offset=offset, tool=tool, principal=mine)
 
     try:
         total, found = await anyio.to_thread.run_sync(page)

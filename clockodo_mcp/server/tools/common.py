@@ -77,6 +77,7 @@ from clockodo_mcp.domain.tasks import gather
 from clockodo_mcp.domain.writes.deps import WriteDeps
 from clockodo_mcp.server.calls import runtime_of
 from clockodo_mcp.server.models import Paging
+from clockodo_mcp.server.principal import current_name
 from clockodo_mcp.server.runtime import Runtime
 
 # The forms of a period, of a name and of the two-step confirmation are explained once, in the server instructions
@@ -135,6 +136,7 @@ async def runtime_context(runtime: Runtime) -> ToolContext:
         account=loaded["account"],
         clock=runtime.clock,
         journal=runtime.store,
+        principal=current_name(),
         runtime=runtime,
     )
 
