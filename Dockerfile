@@ -20,7 +20,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CLOCKODO_MCP_AUDIT_LOG=/data/audit.jsonl \
     CLOCKODO_MCP_STORE=sqlite:////data/store.sqlite3
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl \
+# With the postgres extra: the same image serves one laptop (SQLite) or a replica of a shared endpoint. The one
+# clockodo-mcp wheel in /wheels is the one built above from this tree, so there is no version to pin.
+# hadolint ignore=DL3013
+RUN pip install --no-cache-dir --find-links /wheels "clockodo-mcp[postgres]" \
     && rm -rf /wheels \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin clockodo \
     && mkdir /data \

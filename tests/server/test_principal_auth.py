@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,6 @@ from tests.server.conftest import call, call_error
 from tests.server.gating import LOG
 from tests.server.live import serving
 from tests.server.shared_endpoint import WhoAsks, add_principal, connected, endpoint, shared_runtime
-from tests.store.helpers import drop_schema, postgres_url, with_query
 
 pytestmark = pytest.mark.slow
 STREAMABLE = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -121,21 +118,13 @@ async def test_missing_malformed_and_unknown_tokens_get_the_same_401(shared, tok
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def replicated_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of the store the replicas share: an SQLite file, or a fresh migrated PostgreSQL schema."""
+def replicated_store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The URL of the store the replicas share: an SQLite file, or a fresh migrated PostgreSQL schema (whose audit
+    chain the replicas sign with the key they share)."""
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path / "replicated.sqlite3")
-        return
-    from clockodo_mcp.store.postgres import PostgresStore
-    from clockodo_mcp.store.url import parse_postgres_url
-
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    url = with_query(postgres_url(), schema=schema)
-    try:
-        PostgresStore(parse_postgres_url(url)).migrate()
-        yield url
-    finally:
-        drop_schema(schema)
+        return sqlite_url(tmp_path / "replicated.sqlite3")
+    monkeypatch.setenv("CLOCKODO_MCP_AUDIT_KEY", "an audit key every replica shares, 32+ characters")
+    return str(request.getfixturevalue("pg_url"))
 
 
 async def test_a_removed_token_is_refused_at_once_by_every_replica(fake_app, tmp_path, replicated_store):
